@@ -1,0 +1,92 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import pg from 'pg';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { applyMigrations } from './migrations.ts';
+
+/** Where the data lives: a PostgreSQL server, or an embedded PGlite (a directory, or an instance a test made). */
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'pglite'; instance: PGlite };
+
+/** An open database: the Prisma client the application uses, plus what start-up and health checks need. */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly prisma: PrismaClient;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Resolves when the database answers a query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown when the database cannot be reached at start-up; its message names the target, never a password. */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target);
+}
+
+async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end();
+    throw new DatabaseUnreachableError(
+      `Cannot reach PostgreSQL at ${redact(url)}: ${(error as Error).message || (error as { code?: string }).code}. ` +
+        'Check DATABASE_URL, or unset it to use the embedded database.',
+    );
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    prisma,
+    migrate: () => applyMigrations(new PrismaPg({ connectionString: url, max: 1 })),
+    ping: async () => void (await pool.query('SELECT 1')),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(target: { dataDir: string } | { instance: PGlite }): Promise<Database> {
+  let instance: PGlite;
+  if ('instance' in target) {
+    instance = target.instance;
+  } else {
+    await mkdir(target.dataDir, { recursive: true });
+    instance = await PGlite.create(target.dataDir);
+  }
+  const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(instance);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(instance) });
+  return {
+    kind: 'pglite',
+    prisma,
+    // PGlite has one session: the engine's adapters wrap the instance itself, which must stay open.
+    migrate: () => applyMigrations(factory, { disposeAdapters: false }),
+    ping: async () => void (await instance.query('SELECT 1')),
+    close: async () => {
+      await prisma.$disconnect();
+      if (!('instance' in target)) await instance.close();
+    },
+  };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}

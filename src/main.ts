@@ -1,0 +1,53 @@
+/**
+ * `npm start`: serves the API on PORT (default 4000). Uses DATABASE_URL's PostgreSQL when set, otherwise an
+ * embedded PGlite in DATA_DIR (default ./data), created and migrated on first start.
+ */
+import { resolve } from 'node:path';
+import { DatabaseUnreachableError } from './db/database.ts';
+import { createLogger } from './http/logger.ts';
+import { startServer } from './server.ts';
+import { TenantConfigError } from './tenants/load.ts';
+
+const log = createLogger();
+const port = Number(process.env.PORT ?? 4000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got "${process.env.PORT}"`);
+  process.exit(1);
+}
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const dataDir = resolve(process.env.DATA_DIR || './data');
+
+try {
+  const server = await startServer({
+    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
+    redisUrl: process.env.REDIS_URL || undefined,
+    port,
+    logger: log,
+  });
+  log.info(
+    { url: server.url, database: databaseUrl ? 'postgres' : `pglite:${dataDir}`, pubsub: process.env.REDIS_URL ? 'redis' : 'memory' },
+    `GraphQL API ready at ${server.url} (GraphiQL in the browser)`,
+  );
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+} catch (error) {
+  if (error instanceof TenantConfigError || error instanceof DatabaseUnreachableError) {
+    console.error(`Cannot start: ${error.message}`);
+  } else {
+    console.error('Cannot start:', error);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,12 @@
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './domains/common/common.types.ts';
+import './domains/tenant/tenant.types.ts';
+
+let schema: GraphQLSchema | undefined;
+
+/** The executable schema, built once per process. */
+export function getSchema(): GraphQLSchema {
+  schema ??= builder.toSchema({ sortSchema: true });
+  return schema;
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createContext, type AppServices, type Context, type RequestSource } from './context.ts';
+import { openDatabase, type Database, type DatabaseTarget } from './db/database.ts';
+import { AppError } from './errors.ts';
+import { createEventBus } from './events/pubsub.ts';
+import { createLogger, type Logger } from './http/logger.ts';
+import { getSchema } from './schema.ts';
+import { loadTenants } from './tenants/load.ts';
+import { syncTenants } from './tenants/sync.ts';
+
+export const TENANTS_DIR = fileURLToPath(new URL('../tenants/', import.meta.url));
+
+export interface ServerOptions {
+  database: DatabaseTarget;
+  /** Directory of tenant files; `tenants/` of the project by default. */
+  tenantsDir?: string;
+  /** Redis for pub/sub across instances; in-memory pub/sub when absent. */
+  redisUrl?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  logger?: Logger;
+  /** How long shutdown waits for in-flight requests before closing their connections. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** The GraphQL endpoint over HTTP, e.g. http://127.0.0.1:4000/graphql */
+  url: string;
+  /** The same endpoint for WebSocket clients. */
+  wsUrl: string;
+  port: number;
+  app: AppServices;
+  database: Database;
+  /** Graceful: stops accepting, lets in-flight requests finish, closes subscriptions, the bus and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Loads and validates the tenant files, opens and migrates the database, syncs the tenants and serves GraphQL over
+ * HTTP (with GraphiQL), WebSocket (graphql-ws) and SSE on one port, with /healthz and /readyz beside it.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.logger ?? createLogger();
+  const loaded = await loadTenants(options.tenantsDir ?? TENANTS_DIR);
+  const database = await openDatabase(options.database);
+  const closeOnFailure: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    const applied = await database.migrate();
+    if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+    const tenants = await syncTenants(database.prisma, loaded);
+    const events = await createEventBus(options.redisUrl);
+    closeOnFailure.push(() => events.close());
+    const app: AppServices = { db: database.prisma, tenants, events, log };
+    return await serve(app, database, options);
+  } catch (error) {
+    for (const close of closeOnFailure.reverse()) await close().catch(() => {});
+    throw error;
+  }
+}
+
+async function serve(app: AppServices, database: Database, options: ServerOptions): Promise<RunningServer> {
+  const { log } = app;
+  const yoga = createYoga<{ requestId?: string; connectionParams?: Record<string, unknown> }, Context>({
+    schema: getSchema(),
+    graphqlEndpoint: '/graphql',
+    context: (initial) => createContext(app, requestSource(initial)),
+    maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error(args.map(String).join(' ')),
+    },
+    graphiql: {
+      title: 'E-guarantee API',
+      subscriptionsProtocol: 'WS',
+      defaultQuery: '{\n  tenants {\n    code\n    name\n    children { code name }\n  }\n}\n',
+    },
+    landingPage: false,
+    healthCheckEndpoint: false as never,
+    plugins: [useStableErrorCodes()],
+  });
+
+  let accepting = true;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const server = createServer((req, res) => {
+    const requestId = headerOf(req, 'x-request-id')?.slice(0, 128) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    inFlight += 1;
+    res.on('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+      log.info(
+        { requestId, method: req.method, url: req.url, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    });
+    if (!accepting) res.setHeader('connection', 'close');
+    const path = req.url?.split('?')[0];
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      if (!accepting) return json(res, 503, { status: 'shutting down' });
+      return void database.ping().then(
+        () => json(res, 200, { status: 'ready', database: database.kind }),
+        () => json(res, 503, { status: 'database unreachable', database: database.kind }),
+      );
+    }
+    void yoga.handle(req, res, { requestId });
+  });
+
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const ws = useServer<Record<string, unknown>>(
+    {
+      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const requestId = randomUUID();
+        try {
+          const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, requestId, params });
+          const document = enveloped.parse(params.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors;
+          const args: ExecutionArgs = {
+            schema: enveloped.schema,
+            operationName: params.operationName ?? null,
+            document,
+            variableValues: params.variables ?? null,
+            contextValue: await enveloped.contextFactory(),
+            rootValue: enveloped,
+          };
+          return args;
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          return [maskError(error, 'Unexpected error.', log) as GraphQLError];
+        }
+      },
+    },
+    wss,
+    10_000,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      accepting = false;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await ws.dispose();
+      wss.close();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 10_000).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await stopped;
+      await app.events.close();
+      await database.close();
+      log.info('server stopped');
+    })());
+
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    app,
+    database,
+    close,
+  };
+}
+
+type Enveloped = {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+};
+
+function requestSource(initial: { request?: Request; connectionParams?: Record<string, unknown>; requestId?: string }): RequestSource {
+  if (initial.connectionParams) {
+    const params = initial.connectionParams;
+    return {
+      requestId: initial.requestId,
+      header: (name) => {
+        const key = Object.keys(params).find((k) => k.toLowerCase() === name);
+        const value = key === undefined ? undefined : params[key];
+        return typeof value === 'string' ? value : undefined;
+      },
+    };
+  }
+  return { requestId: initial.requestId, header: (name) => initial.request?.headers.get(name) ?? undefined };
+}
+
+/**
+ * Expected errors keep their message and gain `extensions.code` (and `field`); GraphQL's own errors (syntax,
+ * validation) pass through; anything else is logged and reaches the client only as "Unexpected error.".
+ */
+function maskError(error: unknown, message: string, log: Logger): Error {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      ...at,
+      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+    });
+  }
+  if (original instanceof GraphQLError) return original;
+  log.error({ err: original }, 'unexpected error');
+  return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** Gives syntax and validation errors a stable `extensions.code`, as every other error has. */
+function useStableErrorCodes(): Plugin {
+  const withCode = (error: GraphQLError, code: string) =>
+    error.extensions.code
+      ? error
+      : new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  return {
+    onParse: () => ({ result, replaceParseResult }) => {
+      if (result instanceof GraphQLError) replaceParseResult(withCode(result, 'GRAPHQL_PARSE_FAILED'));
+    },
+    onValidate: () => ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')));
+    },
+  };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
