@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './domains/common/common.types.ts';
 import './domains/tenant/tenant.types.ts';
@@ -9,4 +9,9 @@ let schema: GraphQLSchema | undefined;
 export function getSchema(): GraphQLSchema {
   schema ??= builder.toSchema({ sortSchema: true });
   return schema;
+}
+
+/** The SDL checked in as schema/schema.graphql: what codegen and front ends read. */
+export function printSchemaFile(): string {
+  return `${printSchema(lexicographicSortSchema(getSchema()))}\n`;
 }

@@ -35,6 +35,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 
 async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server closes (restart, failover, DROP DATABASE) must not crash the process: the pool
+  // replaces it on the next checkout.
+  pool.on('error', () => {});
   try {
     await pool.query('SELECT 1');
   } catch (error) {
@@ -48,7 +51,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   return {
     kind: 'postgres',
     prisma,
-    migrate: () => applyMigrations(new PrismaPg({ connectionString: url, max: 1 })),
+    migrate: () => applyMigrations(new PrismaPg({ connectionString: url, max: 1 }, { onPoolError: () => {} })),
     ping: async () => void (await pool.query('SELECT 1')),
     close: async () => {
       await prisma.$disconnect();

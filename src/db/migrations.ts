@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -25,8 +26,8 @@ let engineModule: Promise<EngineModule> | undefined;
 function loadEngineModule(): Promise<EngineModule> {
   engineModule ??= (async () => {
     const bg = await import('@prisma/schema-engine-wasm/schema_engine_bg');
-    const wasmUrl = new URL('./schema_engine_bg.wasm', import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
-    const { instance } = await WebAssembly.instantiate(await readFile(wasmUrl), { './schema_engine_bg.js': bg as never });
+    const wasmPath = join(dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
+    const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': bg as never });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;
@@ -189,9 +190,9 @@ class CatalogueClient extends pg.Client {
  * really is a separate, temporary database, dropped only after its pool is closed.
  */
 export function postgresMigrationFactory(url: string): SqlMigrationAwareDriverAdapterFactory {
-  const main = new PrismaPg(new pg.Pool({ connectionString: url, Client: CatalogueClient, max: 2 }), {
-    disposeExternalPool: true,
-  });
+  const pool = new pg.Pool({ connectionString: url, Client: CatalogueClient, max: 2 });
+  pool.on('error', () => {});
+  const main = new PrismaPg(pool, { disposeExternalPool: true });
   return {
     provider: 'postgres',
     adapterName: main.adapterName,
@@ -204,6 +205,7 @@ export function postgresMigrationFactory(url: string): SqlMigrationAwareDriverAd
       const shadowUrl = new URL(url);
       shadowUrl.pathname = `/${database}`;
       const pool = new pg.Pool({ connectionString: shadowUrl.toString(), Client: CatalogueClient, max: 2 });
+      pool.on('error', () => {});
       const adapter = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {

@@ -50,7 +50,7 @@ export async function loadTenants(dir: string): Promise<LoadedTenant[]> {
   for (const name of names) {
     const source = relative(process.cwd(), join(dir, name)) || name;
     const text = await readFile(join(dir, name), 'utf8');
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const at = error.linePos?.[0];
