@@ -1,5 +1,6 @@
-import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../db/generated/prisma/client.ts';
 import type { LoadedTenant } from './load.ts';
+import type { TenantFile } from './tenant-file.ts';
 import { TenantRegistry } from './registry.ts';
 
 /**
@@ -30,6 +31,7 @@ export async function syncTenants(db: PrismaClient, loaded: LoadedTenant[]): Pro
         ? await tx.tenant.update({ where: { id: current.id }, data })
         : await tx.tenant.create({ data: { code: tenant.code, ...data } });
       ids.set(tenant.code, row.id);
+      await syncCatalogue(tx, row.id, tenant.file);
     }
     return ids;
   });
@@ -42,4 +44,40 @@ export async function syncTenants(db: PrismaClient, loaded: LoadedTenant[]): Pro
       config: tenant.file,
     })),
   );
+}
+
+/** Upserts a tenant's institutions and products by code; ones the file no longer lists are retired, not deleted. */
+async function syncCatalogue(tx: Prisma.TransactionClient, tenantId: string, file: TenantFile): Promise<void> {
+  const now = new Date();
+  const institutionCodes: string[] = [];
+  const productCodes: string[] = [];
+  for (const [position, institution] of file.institutions.entries()) {
+    institutionCodes.push(institution.code);
+    const fields = { name: institution.name, kind: institution.kind, online: institution.online, position, retiredAt: null };
+    const row = await tx.institution.upsert({
+      where: { tenantId_code: { tenantId, code: institution.code } },
+      create: { tenantId, code: institution.code, ...fields },
+      update: fields,
+    });
+    for (const [index, product] of institution.products.entries()) {
+      productCodes.push(product.code);
+      const productFields = {
+        institutionId: row.id,
+        name: product.name,
+        rate: product.rate,
+        minimumPremium: product.minimumPremium,
+        issuance: product.issuance,
+        status: product.status,
+        position: index,
+        retiredAt: null,
+      };
+      await tx.product.upsert({
+        where: { tenantId_code: { tenantId, code: product.code } },
+        create: { tenantId, code: product.code, ...productFields },
+        update: productFields,
+      });
+    }
+  }
+  await tx.product.updateMany({ where: { tenantId, code: { notIn: productCodes }, retiredAt: null }, data: { retiredAt: now } });
+  await tx.institution.updateMany({ where: { tenantId, code: { notIn: institutionCodes }, retiredAt: null }, data: { retiredAt: now } });
 }
