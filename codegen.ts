@@ -6,7 +6,7 @@ const config: CodegenConfig = {
   documents: 'schema/operations/**/*.graphql',
   generates: {
     'schema/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-operations', 'typed-document-node'],
+      plugins: ['typescript-operations', 'typed-document-node'],
       config: {
         scalars: { DateTime: 'string', Decimal: 'string', ID: 'string' },
         enumsAsTypes: true,

@@ -12,6 +12,8 @@ export class AppError extends Error {
     message: string,
     /** The input field at fault, as a dotted path from the operation's arguments (e.g. `input.amount`). */
     readonly field?: string,
+    /** Extra facts a client needs to act (e.g. the notice a paused product shows); merged into `extensions`. */
+    readonly details?: Record<string, string | number | boolean | null>,
   ) {
     super(message);
   }

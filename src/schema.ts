@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { builder } from './builder.ts';
 import './domains/common/common.types.ts';
 import './domains/tenant/tenant.types.ts';
+import './domains/catalog/catalog.types.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -218,7 +218,7 @@ function maskError(error: unknown, message: string, log: Logger): Error {
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
       ...at,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      extensions: { ...original.details, code: original.code, ...(original.field ? { field: original.field } : {}) },
     });
   }
   if (original instanceof GraphQLError) return original;

@@ -23,6 +23,14 @@ export const IssuanceMode = z.enum(['REAL_TIME', 'REVIEWED']);
 export const SectionStatus = z.enum(['OPEN', 'SUSPENDED', 'CHANGED', 'FAILED', 'TERMINATED', 'OPENED']);
 export const RefundReason = z.enum(['WITHDRAWN', 'SUSPENDED', 'FAILED', 'TERMINATED', 'OTHER']);
 export const InvoiceKind = z.enum(['ORDINARY', 'SPECIAL']);
+export type ProjectType = z.infer<typeof ProjectType>;
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+export type InstitutionKind = z.infer<typeof InstitutionKind>;
+export type ProductStatus = z.infer<typeof ProductStatus>;
+export type IssuanceMode = z.infer<typeof IssuanceMode>;
+export type SectionStatus = z.infer<typeof SectionStatus>;
+export type RefundReason = z.infer<typeof RefundReason>;
+export type InvoiceKind = z.infer<typeof InvoiceKind>;
 
 const contact = z.strictObject({
   label: z.string().min(1),
