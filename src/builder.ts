@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
+import type { Action, SubjectName } from './auth/ability.ts';
 import type { Context } from './context.ts';
 
 export const builder = new SchemaBuilder<{
@@ -18,6 +19,11 @@ export const builder = new SchemaBuilder<{
     tenant: boolean;
     /** The request carries a valid session. */
     loggedIn: boolean;
+    /**
+     * The viewer's CASL ability allows `action` on some `subject` (the operation layer). Rows are then filtered with
+     * `accessibleBy` in the query, and single items checked on the loaded row.
+     */
+    can: { action: Action; subject: SubjectName };
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
@@ -33,6 +39,7 @@ export const builder = new SchemaBuilder<{
       public: true,
       tenant: ctx.tenant !== undefined,
       loggedIn: ctx.viewer !== undefined,
+      can: ({ action, subject }) => ctx.ability.can(action, subject),
     }),
     unauthorizedError: (_parent, ctx, _info, result) => ctx.unauthorized(result.message),
   },

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import { defineAbilityFor, type AppAbility } from './auth/ability.ts';
+import { authenticateToken } from './auth/authenticate.ts';
+import type { IdentityServices } from './auth/identity-services.ts';
 import type { Viewer } from './auth/viewer.ts';
 import type { PrismaClient } from './db/generated/prisma/client.ts';
 import type { EventBus } from './events/pubsub.ts';
@@ -14,6 +17,7 @@ export interface AppServices {
   tenants: TenantRegistry;
   events: EventBus;
   log: Logger;
+  identity: IdentityServices;
 }
 
 /** Built once per request (HTTP) or per operation (WebSocket); services take it first. */
@@ -25,8 +29,13 @@ export interface Context {
   events: EventBus;
   /** The tenant of the request: the session's, or the `X-Tenant` header's before login; undefined if neither. */
   tenant: TenantContext | undefined;
-  /** The logged-in user; undefined for anonymous requests. */
+  /** The logged-in user or signed-in API client; undefined for anonymous requests. */
   viewer: Viewer | undefined;
+  /** What the viewer may do, built once for this request from viewer, active role and tenant (empty if anonymous). */
+  ability: AppAbility;
+  /** The caller's address (socket, or X-Forwarded-For behind a trusted proxy); for rate limits and audit. */
+  clientAddress: string | undefined;
+  identity: IdentityServices;
   /** Per-request DataLoaders: never shared between requests, so one viewer's cache never serves another. */
   loaders: Loaders;
   /** The tenant, or a TENANT_REQUIRED error for operations that cannot run without one. */
@@ -44,15 +53,33 @@ export interface RequestSource {
   requestId?: string;
   /** Reads a header (HTTP) or connection parameter (WebSocket) by case-insensitive name. */
   header(name: string): string | undefined;
+  clientAddress?: string;
+  /** Set by the server only, after it verified an API client's signed request; never from client input. */
+  signedViewer?: Viewer;
 }
 
 const TENANT_CODE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-export function createContext(app: AppServices, source: RequestSource): Context {
+/**
+ * The context of one request. The viewer comes from a verified signed request or a bearer token (`authorization:
+ * Bearer …`); an invalid token fails the whole request (SESSION_INVALID / SESSION_EXPIRED) rather than quietly
+ * running it anonymously. Once authenticated, the session's tenant is the request's tenant: an X-Tenant header may
+ * repeat it but never name another (TENANT_MISMATCH), so a token of one tenant never reaches another's rows.
+ */
+export async function createContext(app: AppServices, source: RequestSource): Promise<Context> {
   const requestId = source.requestId ?? randomUUID();
   const log = app.log.child({ requestId });
-  const tenant = resolveTenant(app.tenants, source.header('x-tenant'));
-  const viewer: Viewer | undefined = undefined;
+  const headerTenant = resolveTenant(app.tenants, source.header('x-tenant'));
+  const viewer = source.signedViewer ?? (await bearerViewer(app, source.header('authorization')));
+  let tenant = headerTenant;
+  if (viewer) {
+    if (headerTenant && headerTenant.code !== viewer.tenantCode) {
+      throw new GraphQLError('The X-Tenant header names another tenant than your session: the session decides', {
+        extensions: { code: 'TENANT_MISMATCH', field: 'X-Tenant', http: { status: 403 } },
+      });
+    }
+    tenant = app.tenants.byCode(viewer.tenantCode);
+  }
   return {
     requestId,
     log,
@@ -61,6 +88,9 @@ export function createContext(app: AppServices, source: RequestSource): Context 
     events: app.events,
     tenant,
     viewer,
+    ability: defineAbilityFor(viewer, app.tenants),
+    clientAddress: source.clientAddress,
+    identity: app.identity,
     loaders: {
       tenantById: new DataLoader(async (ids) => ids.map((id) => app.tenants.byId(id))),
     },
@@ -72,6 +102,22 @@ export function createContext(app: AppServices, source: RequestSource): Context 
     },
     unauthorized: (message) => (viewer ? new ForbiddenError(message) : new UnauthenticatedError()),
   };
+}
+
+async function bearerViewer(app: AppServices, authorization: string | undefined): Promise<Viewer | undefined> {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+  if (!match) {
+    throw new GraphQLError('The authorization header must be "Bearer <token>"', {
+      extensions: { code: 'SESSION_INVALID', http: { status: 401 } },
+    });
+  }
+  try {
+    return await authenticateToken(app, match[1]!);
+  } catch (error) {
+    if (error instanceof AppError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+    throw error;
+  }
 }
 
 function resolveTenant(tenants: TenantRegistry, header: string | undefined): TenantContext | undefined {

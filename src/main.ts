@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { DatabaseUnreachableError } from './db/database.ts';
 import { createLogger } from './http/logger.ts';
+import { demoAccountsText } from './domains/identity/demo-seed.ts';
 import { startServer } from './server.ts';
 import { TenantConfigError } from './tenants/load.ts';
 
@@ -23,11 +24,16 @@ try {
     redisUrl: process.env.REDIS_URL || undefined,
     port,
     logger: log,
+    identity: { trustProxy: process.env.TRUST_PROXY === 'true', demoAccounts: process.env.DEMO_ACCOUNTS !== 'false' },
   });
   log.info(
     { url: server.url, database: databaseUrl ? 'postgres' : `pglite:${dataDir}`, pubsub: process.env.REDIS_URL ? 'redis' : 'memory' },
     `GraphQL API ready at ${server.url} (GraphiQL in the browser)`,
   );
+  if (server.demoAccountsCreated) console.log(`\n${demoAccountsText(server.url)}\n`);
+  if (!process.env.SESSION_SECRET || !process.env.SECRET_KEY) {
+    log.warn('SESSION_SECRET and/or SECRET_KEY unset: using values generated once and stored in the database (set both in production)');
+  }
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {

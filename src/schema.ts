@@ -3,6 +3,8 @@ import { builder } from './builder.ts';
 import './domains/common/common.types.ts';
 import './domains/tenant/tenant.types.ts';
 import './domains/catalog/catalog.types.ts';
+import './domains/identity/identity.types.ts';
+import './domains/identity/identity.mutations.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -6,11 +6,16 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { SIGNATURE_HEADERS, verifySignedRequest } from './auth/authenticate.ts';
+import { SIGNED_REQUEST_MAX_BODY_BYTES, type IdentityOptions } from './auth/config.ts';
+import { createIdentityServices } from './auth/identity-services.ts';
+import type { Viewer } from './auth/viewer.ts';
 import { createContext, type AppServices, type Context, type RequestSource } from './context.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './db/database.ts';
 import { AppError } from './errors.ts';
 import { createEventBus } from './events/pubsub.ts';
 import { createLogger, type Logger } from './http/logger.ts';
+import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
 import { loadTenants } from './tenants/load.ts';
 import { syncTenants } from './tenants/sync.ts';
@@ -29,6 +34,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs?: number;
+  /** Login limits, SMS sender, proxy trust, demo accounts (see src/auth/config.ts). */
+  identity?: IdentityOptions;
 }
 
 export interface RunningServer {
@@ -39,6 +46,8 @@ export interface RunningServer {
   port: number;
   app: AppServices;
   database: Database;
+  /** True when this start created the demo accounts (a first start): `npm start` then prints them. */
+  demoAccountsCreated: boolean;
   /** Graceful: stops accepting, lets in-flight requests finish, closes subscriptions, the bus and the database. */
   close(): Promise<void>;
 }
@@ -58,17 +67,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tenants = await syncTenants(database.prisma, loaded);
     const events = await createEventBus(options.redisUrl);
     closeOnFailure.push(() => events.close());
-    const app: AppServices = { db: database.prisma, tenants, events, log };
-    return await serve(app, database, options);
+    const identity = await createIdentityServices(database.prisma, log, options.identity);
+    const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
+    const app: AppServices = { db: database.prisma, tenants, events, log, identity };
+    return await serve(app, database, options, demoAccountsCreated);
   } catch (error) {
     for (const close of closeOnFailure.reverse()) await close().catch(() => {});
     throw error;
   }
 }
 
-async function serve(app: AppServices, database: Database, options: ServerOptions): Promise<RunningServer> {
+async function serve(app: AppServices, database: Database, options: ServerOptions, demoAccountsCreated: boolean): Promise<RunningServer> {
   const { log } = app;
-  const yoga = createYoga<{ requestId?: string; connectionParams?: Record<string, unknown> }, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     context: (initial) => createContext(app, requestSource(initial)),
@@ -116,8 +127,55 @@ async function serve(app: AppServices, database: Database, options: ServerOption
         () => json(res, 503, { status: 'database unreachable', database: database.kind }),
       );
     }
-    void yoga.handle(req, res, { requestId });
+    const clientAddress = clientAddressOf(req, app.identity.trustProxy);
+    if (SIGNATURE_HEADERS.some((name) => req.headers[name] !== undefined)) {
+      return void handleSignedRequest(req, res, { requestId, clientAddress });
+    }
+    void yoga.handle(req, res, { requestId, clientAddress });
   });
+
+  /**
+   * An institution API client's request: the signature covers the raw body, so buffer it, verify it, then hand the
+   * same bytes to Yoga with the verified viewer in the server context (never derived from client input).
+   */
+  async function handleSignedRequest(req: IncomingMessage, res: ServerResponse, context: { requestId: string; clientAddress?: string }) {
+    try {
+      const body = await readBody(req, SIGNED_REQUEST_MAX_BODY_BYTES);
+      if (body === undefined) return json(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      const path = req.url ?? '/';
+      let signedViewer: Viewer;
+      try {
+        signedViewer = await verifySignedRequest(app, {
+          method: req.method ?? 'GET',
+          path,
+          header: (name) => headerOf(req, name),
+          body,
+          clientAddress: context.clientAddress,
+        });
+      } catch (error) {
+        if (error instanceof AppError) return json(res, 401, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        throw error;
+      }
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+      const response = await yoga.fetch(
+        new URL(path, `http://${req.headers.host ?? 'localhost'}`),
+        { method: req.method, headers, ...(hasBody ? { body: new Uint8Array(body) } : {}) },
+        { ...context, signedViewer },
+      );
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      const reader = response.body?.getReader();
+      for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
+      res.end();
+    } catch (error) {
+      log.error({ err: error, requestId: context.requestId }, 'signed request failed');
+      if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    }
+  }
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const ws = useServer<Record<string, unknown>>(
@@ -127,7 +185,8 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       onSubscribe: async (ctx, _id, params) => {
         const requestId = randomUUID();
         try {
-          const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, requestId, params });
+          const clientAddress = clientAddressOf(ctx.extra.request, app.identity.trustProxy);
+          const enveloped = yoga.getEnveloped({ connectionParams: ctx.connectionParams ?? {}, requestId, clientAddress, params });
           const document = enveloped.parse(params.query);
           const errors = enveloped.validate(enveloped.schema, document);
           if (errors.length > 0) return errors;
@@ -184,6 +243,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     port,
     app,
     database,
+    demoAccountsCreated,
     close,
   };
 }
@@ -193,11 +253,21 @@ type Enveloped = {
   subscribe: (args: ExecutionArgs) => unknown;
 };
 
-function requestSource(initial: { request?: Request; connectionParams?: Record<string, unknown>; requestId?: string }): RequestSource {
+/** What the server hands Yoga with each request; set by the server only. */
+interface ServerContext {
+  requestId?: string;
+  clientAddress?: string;
+  /** The API client whose signed request was verified before Yoga saw it. */
+  signedViewer?: Viewer;
+  connectionParams?: Record<string, unknown>;
+}
+
+function requestSource(initial: ServerContext & { request?: Request }): RequestSource {
   if (initial.connectionParams) {
     const params = initial.connectionParams;
     return {
       requestId: initial.requestId,
+      clientAddress: initial.clientAddress,
       header: (name) => {
         const key = Object.keys(params).find((k) => k.toLowerCase() === name);
         const value = key === undefined ? undefined : params[key];
@@ -205,7 +275,33 @@ function requestSource(initial: { request?: Request; connectionParams?: Record<s
       },
     };
   }
-  return { requestId: initial.requestId, header: (name) => initial.request?.headers.get(name) ?? undefined };
+  return {
+    requestId: initial.requestId,
+    clientAddress: initial.clientAddress,
+    signedViewer: initial.signedViewer,
+    header: (name) => initial.request?.headers.get(name) ?? undefined,
+  };
+}
+
+/** The socket's address, or behind a trusted proxy the last X-Forwarded-For entry (the one the proxy appended). */
+function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = headerOf(req, 'x-forwarded-for')?.split(',').map((part) => part.trim()).filter(Boolean).at(-1);
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  return req.socket.remoteAddress;
+}
+
+/** The whole body, or undefined when it exceeds `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface LoadedTenant {
   hash: string;
   /** The file it came from, relative to the working directory. */
   source: string;
+  /** PEM text of the CA roots `sealing.trustedCaRoots` names, read from `<tenants dir>/ca/`. */
+  trustedCaRootPems: string[];
 }
 
 /** One problem in one tenant file, located by the path inside it. */
@@ -97,6 +99,7 @@ export async function loadTenants(dir: string): Promise<LoadedTenant[]> {
   };
 
   const tenants: LoadedTenant[] = [];
+  const caRoots = new Map<string, Promise<string | Error>>();
   for (const [code, { source }] of raws) {
     const raw = resolve(code, [code]);
     if (!raw) continue;
@@ -113,6 +116,7 @@ export async function loadTenants(dir: string): Promise<LoadedTenant[]> {
       file,
       hash: createHash('sha256').update(JSON.stringify(file)).digest('hex'),
       source,
+      trustedCaRootPems: await readCaRoots(dir, source, file.sealing.trustedCaRoots, caRoots, problems),
     });
   }
   for (const tenant of tenants) {
@@ -123,6 +127,44 @@ export async function loadTenants(dir: string): Promise<LoadedTenant[]> {
   }
   if (problems.length > 0) throw new TenantConfigError(problems);
   return tenants;
+}
+
+const CA_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.pem$/;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+/**
+ * Reads the CA roots a tenant trusts for certificate login from `<dir>/ca/<name>`. A name that is not a plain
+ * `*.pem` file name, a missing file or one holding no certificate is a problem naming the tenant file and the CA file.
+ */
+async function readCaRoots(
+  dir: string,
+  source: string,
+  names: readonly string[],
+  cache: Map<string, Promise<string | Error>>,
+  problems: TenantFileProblem[],
+): Promise<string[]> {
+  const pems: string[] = [];
+  for (const [i, name] of names.entries()) {
+    const path = `sealing.trustedCaRoots[${i}]`;
+    const expected = relative(process.cwd(), join(dir, 'ca', name)) || name;
+    if (!CA_FILE_NAME.test(name)) {
+      problems.push({ file: source, path, message: `names CA file "${name}": must be a file name ending in .pem, inside ${relative(process.cwd(), join(dir, 'ca')) || 'ca'}` });
+      continue;
+    }
+    if (!cache.has(name)) {
+      cache.set(
+        name,
+        readFile(join(dir, 'ca', name), 'utf8').then(
+          (text) => (PEM_CERTIFICATE.test(text) ? text : new Error(`CA file ${expected} holds no PEM certificate`)),
+          () => new Error(`CA file ${expected} is missing`),
+        ),
+      );
+    }
+    const pem = await cache.get(name)!;
+    if (pem instanceof Error) problems.push({ file: source, path, message: `names CA file "${name}": ${pem.message}` });
+    else pems.push(pem);
+  }
+  return pems;
 }
 
 function mergeOver(

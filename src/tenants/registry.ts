@@ -7,6 +7,8 @@ export interface TenantContext {
   name: string;
   parentCode: string | null;
   config: TenantFile;
+  /** PEM certificates of the CA roots this tenant trusts for certificate login (tenants/ca/, loaded at start-up). */
+  trustedCaRootPems: readonly string[];
 }
 
 /**

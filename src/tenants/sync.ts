@@ -42,6 +42,7 @@ export async function syncTenants(db: PrismaClient, loaded: LoadedTenant[]): Pro
       name: tenant.file.name,
       parentCode: tenant.parentCode,
       config: tenant.file,
+      trustedCaRootPems: tenant.trustedCaRootPems,
     })),
   );
 }

@@ -8,6 +8,10 @@ import { openDatabase, type DatabaseTarget } from '../../src/db/database.ts';
 import { TENANTS_DIR } from '../../src/server.ts';
 import { loadTenants } from '../../src/tenants/load.ts';
 import { syncTenants } from '../../src/tenants/sync.ts';
+import { seedDemoAccounts } from '../../src/domains/identity/demo-seed.ts';
+import { loadServerSecrets } from '../../src/auth/settings.ts';
+import type { PrismaClient } from '../../src/db/generated/prisma/client.ts';
+import type { LoadedTenant } from '../../src/tenants/load.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +37,7 @@ export default async function setup(project: TestProject) {
     const target: DatabaseTarget = { kind: 'postgres', url: withDatabase(url, template), poolSize: 2 };
     const db = await openDatabase(target);
     await db.migrate();
-    await syncTenants(db.prisma, tenants);
+    await prepare(db.prisma, tenants);
     await db.close();
     project.provide('templateDatabase', template);
     project.provide('pgliteSnapshot', '');
@@ -45,7 +49,7 @@ export default async function setup(project: TestProject) {
   const instance = await PGlite.create();
   const db = await openDatabase({ kind: 'pglite', instance });
   await db.migrate();
-  await syncTenants(db.prisma, tenants);
+  await prepare(db.prisma, tenants);
   await db.close();
   const dir = await mkdtemp(join(tmpdir(), 'eg-snapshot-'));
   const file = join(dir, 'pglite.tar');
@@ -54,6 +58,13 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', '');
   project.provide('pgliteSnapshot', file);
   return () => rm(dir, { recursive: true, force: true });
+}
+
+/** What every server start would do once: tenants, demo accounts, generated secrets; test files then skip the cost. */
+async function prepare(db: PrismaClient, tenants: LoadedTenant[]): Promise<void> {
+  const registry = await syncTenants(db, tenants);
+  await seedDemoAccounts(db, registry);
+  await loadServerSecrets(db, {});
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -33,8 +33,8 @@ export async function freshDatabase(): Promise<{ target: DatabaseTarget; drop():
 }
 
 export interface TestServer extends RunningServer {
-  /** A typed GraphQL client over real HTTP, optionally sending X-Tenant and a session token. */
-  client(options?: { tenant?: string; token?: string }): GraphQLClient;
+  /** A typed GraphQL client over real HTTP, optionally sending X-Tenant, a session token and other headers. */
+  client(options?: { tenant?: string; token?: string; headers?: Record<string, string> }): GraphQLClient;
   /** A graphql-ws client; connection parameters carry what browsers cannot put in WebSocket headers. */
   ws(connectionParams?: Record<string, string>): WsClient;
   /** Stops the server and drops its database. */
@@ -52,13 +52,20 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     redisUrl: process.env.REDIS_URL || undefined,
     shutdownGraceMs: 2_000,
     ...options,
+    // Tests log in often and from one address: no SMS interval or per-mobile cap unless a test asks for them, and
+    // X-Forwarded-For is trusted so a test can play several client addresses.
+    identity: {
+      trustProxy: true,
+      ...options.identity,
+      smsLimits: { mobileIntervalSeconds: 0, perMobile: { max: 10_000, windowSeconds: 3600 }, ...options.identity?.smsLimits },
+    },
   });
   const sockets: WsClient[] = [];
   return {
     ...server,
-    client: ({ tenant, token } = {}) =>
+    client: ({ tenant, token, headers } = {}) =>
       new GraphQLClient(server.url, {
-        headers: { ...(tenant ? { 'x-tenant': tenant } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { ...(tenant ? { 'x-tenant': tenant } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       }),
     ws: (connectionParams = {}) => {
       const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });

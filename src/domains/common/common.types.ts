@@ -5,6 +5,9 @@ import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, Validati
 
 builder.queryType({});
 builder.subscriptionType({});
+// Deny by default: a mutation runs only if it replaces these type scopes with its own (`skipTypeScopes: true` and
+// `authScopes`), e.g. `{ can: { action, subject } }`, or `{ public: true }` for the anonymous login mutations.
+builder.mutationType({ authScopes: () => false });
 
 builder.scalarType('DateTime', {
   description: 'An instant, as an ISO 8601 string with time zone (e.g. 2025-04-25T14:27:55.776Z).',

@@ -1,0 +1,78 @@
+/**
+ * One CASL ability per request, built from the viewer (user or API client), its active role and its tenant. Each
+ * domain contributes small per-role rule functions in its `<domain>.rules.ts`; this file only binds CASL to the
+ * generated Prisma types and composes them. Lists use {@link accessibleBy} (a `where` merged into the query);
+ * single items are checked on the loaded row with `subject(...)`.
+ */
+import { AbilityBuilder, type Ability } from '@casl/ability';
+import {
+  accessibleBy,
+  createPrismaAbility,
+  type PrismaQueryOf,
+  type Subjects,
+  type WhereInputOf,
+} from '@casl/prisma/runtime';
+import type {
+  Enterprise,
+  Institution,
+  InstitutionApiClient,
+  Prisma,
+  Session,
+  User,
+} from '../db/generated/prisma/client.ts';
+import type { TenantContext, TenantRegistry } from '../tenants/registry.ts';
+import { identityRules } from '../domains/identity/identity.rules.ts';
+import type { Role, Viewer } from './viewer.ts';
+
+export { accessibleBy };
+
+export type Action = 'read' | 'create' | 'update' | 'delete';
+
+export type AppSubjects = Subjects<{
+  Enterprise: Enterprise;
+  Institution: Institution;
+  InstitutionApiClient: InstitutionApiClient;
+  Session: Session;
+  User: User;
+}>;
+
+/** Subject type names, for operation-level checks (`can: { action, subject }` in authScopes). */
+export type SubjectName = Extract<AppSubjects, string>;
+
+export type PrismaQuery = PrismaQueryOf<Prisma.TypeMap>;
+export type WhereInput<M extends Prisma.ModelName> = WhereInputOf<Prisma.TypeMap, M>;
+export type AppAbility = Ability<[Action, AppSubjects | 'all'], PrismaQuery>;
+
+/** What a rule function gets: the viewer and the tenants it may read (its own, plus a province's cities for ADMIN). */
+export interface RuleContext {
+  viewer: Viewer;
+  tenant: TenantContext;
+  /** Ids of the tenants this viewer's role may read: its own tenant, and for a province ADMIN its cities too. */
+  readableTenantIds: string[];
+}
+
+export type RuleFunction = (can: AbilityBuilder<AppAbility>['can'], context: RuleContext) => void;
+
+/** A domain's rules: one function per role, and `any` for every authenticated viewer. */
+export type DomainRules = Partial<Record<Role | 'any', RuleFunction>>;
+
+/** Every domain's rules. Later domains add theirs here. */
+const DOMAIN_RULES: DomainRules[] = [identityRules];
+
+/**
+ * The ability of one request. Anonymous requests get an empty ability: public operations do not consult it.
+ * Every condition the rules write includes a tenant id, so no rule reaches another tenant's rows.
+ */
+export function defineAbilityFor(viewer: Viewer | undefined, tenants: TenantRegistry): AppAbility {
+  const builder = new AbilityBuilder<AppAbility>(createPrismaAbility);
+  const tenant = viewer ? tenants.byCode(viewer.tenantCode) : undefined;
+  if (viewer && tenant) {
+    const readable = viewer.role === 'ADMIN' ? tenants.withDescendants(tenant.code) : [tenant];
+    const context: RuleContext = { viewer, tenant, readableTenantIds: readable.map((t) => t.id) };
+    for (const rules of DOMAIN_RULES) {
+      rules.any?.(builder.can, context);
+      rules[viewer.role]?.(builder.can, context);
+    }
+  }
+  return builder.build();
+}

@@ -1,0 +1,36 @@
+import { createHmac } from 'node:crypto';
+import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { Logger } from '../http/logger.ts';
+import { DEFAULT_SESSION_TTL_SECONDS, DEFAULT_SMS_LIMITS, type IdentityOptions, type SmsLimits } from './config.ts';
+import { secretBoxKey } from './secret-box.ts';
+import { sessionKey } from './session-token.ts';
+import { loadServerSecrets } from './settings.ts';
+import { outboxSmsSender, type SmsSender } from './sms.ts';
+
+/** Process-wide identity machinery: keys, limits and the SMS sender. Built once at start-up. */
+export interface IdentityServices {
+  /** HS256 key of session tokens. */
+  sessionKey: Uint8Array;
+  /** AES key of stored API client secrets. */
+  secretBoxKey: Buffer;
+  /** Keyed hash of an SMS code, bound to its tenant and mobile. */
+  hashSmsCode(tenantId: string, mobile: string, code: string): string;
+  smsSender: SmsSender;
+  smsLimits: SmsLimits;
+  sessionTtlSeconds: number;
+  trustProxy: boolean;
+}
+
+export async function createIdentityServices(db: PrismaClient, log: Logger, options: IdentityOptions = {}): Promise<IdentityServices> {
+  const secrets = await loadServerSecrets(db);
+  const codeKey = createHmac('sha256', secrets.secretKey).update('sms-code-key').digest();
+  return {
+    sessionKey: sessionKey(secrets.sessionSecret),
+    secretBoxKey: secretBoxKey(secrets.secretKey),
+    hashSmsCode: (tenantId, mobile, code) => createHmac('sha256', codeKey).update(`${tenantId}\n${mobile}\n${code}`).digest('hex'),
+    smsSender: options.smsSender ?? outboxSmsSender(db, log),
+    smsLimits: { ...DEFAULT_SMS_LIMITS, ...options.smsLimits },
+    sessionTtlSeconds: options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
+    trustProxy: options.trustProxy ?? false,
+  };
+}
