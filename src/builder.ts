@@ -28,6 +28,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     Decimal: { Input: string; Output: string };
+    File: { Input: File; Output: never };
   };
   DefaultFieldNullability: false;
 }>({

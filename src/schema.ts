@@ -5,6 +5,9 @@ import './domains/tenant/tenant.types.ts';
 import './domains/catalog/catalog.types.ts';
 import './domains/identity/identity.types.ts';
 import './domains/identity/identity.mutations.ts';
+import './domains/section/section.types.ts';
+import './files/file.types.ts';
+import './domains/order/order.types.ts';
 
 let schema: GraphQLSchema | undefined;
 

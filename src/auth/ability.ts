@@ -13,7 +13,10 @@ import {
   type WhereInputOf,
 } from '@casl/prisma/runtime';
 import type {
+  BidSection,
   Enterprise,
+  GuaranteeOrder,
+  SectionRegistration,
   Institution,
   InstitutionApiClient,
   Prisma,
@@ -22,6 +25,8 @@ import type {
 } from '../db/generated/prisma/client.ts';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.ts';
 import { identityRules } from '../domains/identity/identity.rules.ts';
+import { orderRules } from '../domains/order/order.rules.ts';
+import { sectionRules } from '../domains/section/section.rules.ts';
 import type { Role, Viewer } from './viewer.ts';
 
 export { accessibleBy };
@@ -29,7 +34,10 @@ export { accessibleBy };
 export type Action = 'read' | 'create' | 'update' | 'delete';
 
 export type AppSubjects = Subjects<{
+  BidSection: BidSection;
   Enterprise: Enterprise;
+  GuaranteeOrder: GuaranteeOrder;
+  SectionRegistration: SectionRegistration;
   Institution: Institution;
   InstitutionApiClient: InstitutionApiClient;
   Session: Session;
@@ -57,7 +65,7 @@ export type RuleFunction = (can: AbilityBuilder<AppAbility>['can'], context: Rul
 export type DomainRules = Partial<Record<Role | 'any', RuleFunction>>;
 
 /** Every domain's rules. Later domains add theirs here. */
-const DOMAIN_RULES: DomainRules[] = [identityRules];
+const DOMAIN_RULES: DomainRules[] = [identityRules, sectionRules, orderRules];
 
 /**
  * The ability of one request. Anonymous requests get an empty ability: public operations do not consult it.

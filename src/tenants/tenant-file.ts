@@ -54,8 +54,11 @@ const product = z.strictObject({
   status: ProductStatus.default('ACTIVE'),
   /** Project types the product may be bought for; all of the tenant's when absent. */
   projectTypes: z.array(ProjectType).min(1).optional(),
-  /** An offline transfer for a construction project must come from the enterprise's basic account. */
-  basicAccountRequired: z.boolean().default(false),
+  /**
+   * Project types whose premium must be paid from the enterprise's basic account (Xinjiang 2021: construction). A
+   * payment from another account cancels the order and refunds the premium less `serviceFee`.
+   */
+  basicAccountRequiredFor: z.array(ProjectType).default([]),
   /** Kept by the institution when it cancels and refunds automatically (non-basic-account payment). */
   serviceFee: money.default('0'),
   /** Where the institution runs its own cashier, the bidder pays there instead of by transfer. */

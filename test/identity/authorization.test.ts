@@ -48,6 +48,12 @@ interface MatrixRow {
   endsSession?: boolean;
 }
 
+/** A well-formed global id of a row that does not exist. */
+function gid(type: string): string {
+  return Buffer.from(`${type}:00000000-0000-4000-8000-000000000000`).toString('base64');
+}
+const ERROR = '... on Error { code }';
+
 const MATRIX: MatrixRow[] = [
   { operation: 'Query.tenants', query: '{ tenants { code } }', allowed: EVERYONE },
   { operation: 'Query.tenant', query: '{ tenant(code: "xinjiang") { code } }', allowed: EVERYONE },
@@ -79,6 +85,55 @@ const MATRIX: MatrixRow[] = [
   },
   { operation: 'Mutation.switchRole', query: 'mutation { switchRole(role: BIDDER) { __typename } }', allowed: USERS, endsSession: true },
   { operation: 'Mutation.logout', query: 'mutation { logout }', allowed: USERS, endsSession: true },
+  // Sections and orders (issue 5). Ids name nothing: an allowed caller gets NOT_FOUND-style answers, a denied one
+  // FORBIDDEN (as a GraphQL error or as the ForbiddenError member of the mutation's result union).
+  { operation: 'Query.sections', query: '{ sections(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.section', query: `{ section(id: "${gid('BidSection')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.orders', query: '{ orders(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.orderCounts', query: '{ orderCounts { status count } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.order', query: `{ order(id: "${gid('GuaranteeOrder')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  {
+    operation: 'Mutation.publishSection',
+    query: `mutation { publishSection(input: { code: "M-1", name: "x", projectName: "x", projectType: CONSTRUCTION, tendereeUscc: "x",
+      depositAmount: "1", openingAt: "2099-01-01T00:00:00Z", bidValidityDays: 90 }) { __typename ${ERROR} } }`,
+    allowed: ['ADMIN'],
+  },
+  {
+    operation: 'Mutation.recordSectionEvent',
+    query: `mutation { recordSectionEvent(input: { sectionId: "${gid('BidSection')}", kind: FAILED }) { __typename ${ERROR} } }`,
+    allowed: ['ADMIN'],
+  },
+  {
+    operation: 'Mutation.registerForSection',
+    query: `mutation { registerForSection(input: { sectionId: "${gid('BidSection')}", contactName: "x", contactMobile: "13900000000" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.createOrder',
+    query: `mutation { createOrder(input: { sectionId: "${gid('BidSection')}", productId: "${gid('Product')}", handlerName: "x", handlerMobile: "13900000000" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.submitOrder',
+    query: `mutation { submitOrder(input: { orderId: "${gid('GuaranteeOrder')}", noticeVersion: "x", termsVersion: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.abandonOrder',
+    query: `mutation { abandonOrder(input: { orderId: "${gid('GuaranteeOrder')}" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.decideUnderwriting',
+    query: `mutation { decideUnderwriting(input: { orderId: "${gid('GuaranteeOrder')}", approve: true }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
+    operation: 'Mutation.confirmPayment',
+    query: `mutation { confirmPayment(input: { orderId: "${gid('GuaranteeOrder')}", transactionId: "TX-1", payerAccountName: "x",
+      payerAccountNumber: "6222000011112222", amount: "600", paidAt: "2025-01-01T00:00:00Z" }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
   { operation: 'Subscription.heartbeat', query: 'subscription { heartbeat(intervalMs: 100, count: 1) { sequence } }', allowed: EVERYONE },
 ];
 
@@ -133,7 +188,9 @@ describe('permission matrix', () => {
   const cells = MATRIX.flatMap((row) => ACTORS.map((actor) => ({ row, actor, expected: row.allowed.includes(actor) ? 'allow' : 'deny' })));
   it.each(cells.map((cell) => [cell.row.operation, cell.actor, cell.expected, cell] as const))('%s as %s: %s', async (_op, actor, expected, cell) => {
     const result = await call(actor, cell.row);
-    const denied = (result.errors ?? []).some((error) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(error.extensions?.code ?? ''));
+    const denied =
+      (result.errors ?? []).some((error) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(error.extensions?.code ?? '')) ||
+      /"code":"(UNAUTHENTICATED|FORBIDDEN)"/.test(JSON.stringify(result.data ?? {}));
     expect(denied ? 'deny' : 'allow', JSON.stringify(result)).toBe(expected);
   });
 });

@@ -4,7 +4,18 @@ import { AppError, NotFoundError } from '../../errors.ts';
 import type { TenantContext } from '../../tenants/registry.ts';
 import { InstitutionKind, IssuanceMode, PaymentMethod, ProductStatus, ProjectType } from '../../tenants/tenant-file.ts';
 import { formatMoney, parseAmount, quotePremium, type Decimal, type PremiumQuote } from './money.ts';
-import { assertProductAvailable, productConfig, productNotice, requireProjectType } from './catalog.service.ts';
+import { assertProductAvailable, productConfig, productNotice, ProductUnavailableError, requireProjectType } from './catalog.service.ts';
+import { ErrorInterface } from '../common/common.types.ts';
+
+builder.objectType(ProductUnavailableError, {
+  name: 'ProductUnavailableError',
+  description: 'The product may not be applied for now (paused, testing or retired).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ProductUnavailableError,
+  fields: (t) => ({
+    notice: t.string({ description: 'What the platform shows on the product, e.g. "暂停中,请勿申请".', resolve: (e) => String(e.details?.notice ?? '') }),
+  }),
+});
 
 builder.scalarType('Decimal', {
   description:
@@ -94,9 +105,10 @@ export const ProductRef = builder.prismaNode('Product', {
       description: 'Project types it may be bought for.',
       resolve: (p, _, ctx) => productConfig(ctx, p)?.projectTypes ?? (Object.keys(tenantOf(ctx, p.tenantId)?.config.projectTypes ?? {}) as ProjectType[]),
     }),
-    basicAccountRequired: t.boolean({
-      description: 'An offline transfer must come from the enterprise basic account (基本户).',
-      resolve: (p, _, ctx) => productConfig(ctx, p)?.basicAccountRequired ?? false,
+    basicAccountRequiredFor: t.field({
+      type: [ProjectTypeEnum],
+      description: 'Project types whose premium must be paid from the enterprise basic account (基本户).',
+      resolve: (p, _, ctx) => productConfig(ctx, p)?.basicAccountRequiredFor ?? [],
     }),
     serviceFee: t.field({
       type: 'Decimal',

@@ -1,0 +1,417 @@
+import { randomInt } from 'node:crypto';
+import { subject } from '@casl/ability';
+import type { Context } from '../../context.ts';
+import type { GuaranteeOrder, Payment, Prisma, PrismaClient } from '../../db/generated/prisma/client.ts';
+import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.ts';
+import { recordDomainEvent } from '../../events/outbox.ts';
+import { checkUpload } from '../../files/sniff.ts';
+import { createHash } from 'node:crypto';
+import type { TenantContext } from '../../tenants/registry.ts';
+import { assertProductAvailable, productConfig, requireProjectType } from '../catalog/catalog.service.ts';
+import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
+import { orderNumber } from './order-number.ts';
+import { findOrderTransition, type OrderAction, type OrderActor, type OrderFacts, LIVE_STATUSES } from './order-states.ts';
+
+const MOBILE = /^1[3-9]\d{9}$/;
+const ACCOUNT_NUMBER = /^\d{6,32}$/;
+export const OPENING_PERMIT_MAX_BYTES = 5 * 1024 * 1024;
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface CreateOrderInput {
+  sectionId: string;
+  productId: string;
+  handlerName: string;
+  handlerMobile: string;
+  basicAccountName?: string | null;
+  basicAccountBank?: string | null;
+  basicAccountNumber?: string | null;
+  openingPermit?: UploadedFile | null;
+}
+
+/** Who acts on an order, as the transition table knows them. */
+export interface OrderActorRef {
+  type: OrderActor;
+  userId: string | null;
+}
+
+function actorOf(ctx: Context, type: OrderActor): OrderActorRef {
+  return { type, userId: ctx.viewer?.userId ?? null };
+}
+
+/**
+ * Creates the bidder's application (DRAFT) for a section and a product, with the premium quoted by the catalogue
+ * rule and frozen on the order. Refuses a paused or testing product, a section past opening or closed, a payment
+ * method the tenant does not offer for the section's project type, a missing registration where the tenant requires
+ * one, and a second live order for the same section.
+ */
+export async function createOrder(ctx: Context, input: CreateOrderInput): Promise<GuaranteeOrder> {
+  const tenant = ctx.requireTenant();
+  const viewer = ctx.viewer;
+  const bidderId = viewer?.enterpriseId;
+  if (!viewer || viewer.role !== 'BIDDER' || !bidderId || !ctx.ability.can('create', subject('GuaranteeOrder', { tenantId: tenant.id, bidderId } as GuaranteeOrder))) {
+    throw new ForbiddenError('Only a bidder may apply for a guarantee');
+  }
+  const [section, product, enterprise] = await Promise.all([
+    ctx.db.bidSection.findFirst({ where: { id: input.sectionId, tenantId: tenant.id }, include: { registrations: { where: { enterpriseId: bidderId } } } }),
+    ctx.db.product.findFirst({ where: { id: input.productId, tenantId: tenant.id }, include: { institution: true } }),
+    ctx.db.enterprise.findUniqueOrThrow({ where: { id: bidderId } }),
+  ]);
+  if (!section || !ctx.ability.can('read', subject('BidSection', section))) throw new NotFoundError('Section', 'input.sectionId', 'SECTION_NOT_FOUND');
+  if (!product) throw new NotFoundError('Product', 'input.productId', 'PRODUCT_NOT_FOUND');
+  if (!['OPEN', 'CHANGED'].includes(section.status) || section.openingAt.getTime() <= Date.now()) {
+    throw new AppError('SECTION_CLOSED', `Section ${section.code} is ${section.status === 'OPEN' ? 'past its opening time' : section.status}: it takes no applications`, 'input.sectionId');
+  }
+  const projectType = requireProjectType(tenant, section.projectType, 'input.sectionId');
+  if (!projectType.paymentMethods.includes('GUARANTEE')) {
+    throw new AppError('PAYMENT_METHOD_NOT_OFFERED', `${tenant.name} does not accept guarantees for ${section.projectType} sections`, 'input.sectionId');
+  }
+  if (tenant.config.orders.sectionRegistrationRequired && section.registrations.length === 0) {
+    throw new AppError(
+      'REGISTRATION_REQUIRED',
+      tenant.config.orders.registrationRequiredMessage ?? 'Register for this section before choosing a payment method',
+      'input.sectionId',
+    );
+  }
+  assertProductAvailable(product, 'input.productId');
+  if (!product.institution.online) throw new AppError('INSTITUTION_OFFLINE', `${product.institution.name} is offline`, 'input.productId');
+  const config = productConfig(ctx, product);
+  if (config?.projectTypes && !config.projectTypes.includes(section.projectType)) {
+    throw new AppError('PRODUCT_NOT_FOR_PROJECT_TYPE', `${product.name} is not offered for ${section.projectType} sections`, 'input.productId');
+  }
+  const handlerName = input.handlerName.trim();
+  if (!handlerName) throw new ValidationError('input.handlerName', 'The handler (经办人) name must not be empty');
+  if (!MOBILE.test(input.handlerMobile)) throw new ValidationError('input.handlerMobile', 'A mobile number is 11 digits starting with 1', 'MOBILE_MALFORMED');
+  const account = {
+    basicAccountName: (input.basicAccountName ?? enterprise.basicAccountName).trim(),
+    basicAccountBank: (input.basicAccountBank ?? enterprise.basicAccountBank).trim(),
+    basicAccountNumber: (input.basicAccountNumber ?? enterprise.basicAccountNumber).replace(/\s/g, ''),
+  };
+  if (!account.basicAccountName) throw new ValidationError('input.basicAccountName', 'The basic account name must not be empty');
+  if (!account.basicAccountBank) throw new ValidationError('input.basicAccountBank', 'The basic account bank must not be empty');
+  if (!ACCOUNT_NUMBER.test(account.basicAccountNumber)) {
+    throw new ValidationError('input.basicAccountNumber', 'A bank account number is 6 to 32 digits', 'ACCOUNT_NUMBER_MALFORMED');
+  }
+  const permit = input.openingPermit;
+  const permitKind = permit ? checkUpload(permit.bytes, ['jpeg', 'png'], OPENING_PERMIT_MAX_BYTES, 'input.openingPermit') : undefined;
+  if (!permit && !enterprise.openingPermitFile) {
+    throw new ValidationError('input.openingPermit', 'Upload the basic account opening permit (开户许可证): jpg, jpeg or png up to 5 MB', 'OPENING_PERMIT_REQUIRED');
+  }
+
+  const quote = quotePremium(new Decimal(section.depositAmount), product.rate, product.minimumPremium);
+  const now = new Date();
+  const liveKey = `${section.id}:${bidderId}`;
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const file = permit
+        ? await tx.storedFile.create({
+            data: {
+              tenantId: tenant.id,
+              kind: 'OPENING_PERMIT',
+              mimeType: permitKind === 'png' ? 'image/png' : 'image/jpeg',
+              size: permit.bytes.length,
+              sha256: createHash('sha256').update(permit.bytes).digest('hex'),
+              content: Buffer.from(permit.bytes),
+              ownerUserId: viewer.userId,
+            },
+          })
+        : undefined;
+      if (file) await tx.enterprise.update({ where: { id: bidderId }, data: { openingPermitFile: file.id } });
+      const order = await tx.guaranteeOrder.create({
+        data: {
+          tenantId: tenant.id,
+          number: orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone),
+          sectionId: section.id,
+          bidderId,
+          applicantId: viewer.userId!,
+          institutionId: product.institutionId,
+          productId: product.id,
+          liveKey,
+          projectType: section.projectType,
+          amount: formatMoney(quote.amount),
+          rate: product.rate,
+          minimumPremium: product.minimumPremium,
+          premium: formatMoney(quote.premium),
+          handlerName,
+          handlerMobile: input.handlerMobile,
+          ...account,
+          openingPermitId: file?.id ?? enterprise.openingPermitFile,
+          paymentReference: paymentReference(),
+          expiresAt: new Date(now.getTime() + tenant.config.orders.unpaidTimeoutMinutes * 60_000),
+        },
+      });
+      await tx.orderEvent.create({
+        data: { tenantId: tenant.id, orderId: order.id, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: '申请中', actorType: 'BIDDER', actorUserId: viewer.userId },
+      });
+      await announce(tx, order, 'CREATE', null);
+      return order;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'liveKey')) {
+      throw new AppError('ORDER_ALREADY_LIVE', 'You already have an order for this section; abandon it first to apply again', 'input.sectionId');
+    }
+    throw error;
+  }
+}
+
+export interface SubmitOrderInput {
+  orderId: string;
+  noticeVersion: string;
+  termsVersion: string;
+  /** Quzhou: the credit information step (auto-approved). */
+  creditInfo?: { annualRevenue?: string | null; employees?: number | null; remark?: string | null } | null;
+}
+
+/** Submits a DRAFT: records acceptance of the tenant's notice and terms (version and time), then review or payment. */
+export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promise<GuaranteeOrder> {
+  const tenant = ctx.requireTenant();
+  requireRole(ctx, 'BIDDER', 'Only the bidder submits its application');
+  return withOrder(ctx, input.orderId, 'update', async (tx, order) => {
+    const documents = tenant.config.documents;
+    if (documents && input.noticeVersion !== documents.notice.version) {
+      throw new ValidationError('input.noticeVersion', `Accept the current notice (投保须知), version ${documents.notice.version}`, 'NOTICE_NOT_ACCEPTED');
+    }
+    if (documents && input.termsVersion !== documents.terms.version) {
+      throw new ValidationError('input.termsVersion', `Accept the current terms (保险条款), version ${documents.terms.version}`, 'TERMS_NOT_ACCEPTED');
+    }
+    const product = await tx.product.findUniqueOrThrow({ where: { id: order.productId } });
+    const config = productConfig(ctx, product);
+    const now = new Date();
+    const data: Prisma.GuaranteeOrderUpdateManyMutationInput = {
+      noticeVersion: input.noticeVersion,
+      noticeAcceptedAt: now,
+      termsVersion: input.termsVersion,
+      termsAcceptedAt: now,
+      submittedAt: now,
+    };
+    if (config?.creditInfoStep) {
+      if (!input.creditInfo) throw new ValidationError('input.creditInfo', 'This product needs the credit information step (授信信息)', 'CREDIT_INFO_REQUIRED');
+      data.creditInfo = input.creditInfo as Prisma.InputJsonValue;
+      data.creditApprovedAt = now;
+    }
+    if (config?.eSigningStep && !order.agreementSignedAt) {
+      throw new AppError('AGREEMENT_NOT_SIGNED', 'Sign the application agreement (材料签章) with the enterprise certificate first', 'input.orderId');
+    }
+    return transitionOrder(tx, order, 'SUBMIT', actorOf(ctx, 'BIDDER'), { issuance: product.issuance }, { data });
+  });
+}
+
+/** The bidder gives up an unpaid order; it may apply again for the section before opening. */
+export async function abandonOrder(ctx: Context, orderId: string, reason: string | null | undefined): Promise<GuaranteeOrder> {
+  requireRole(ctx, 'BIDDER', 'Only the bidder may abandon its order');
+  return withOrder(ctx, orderId, 'update', async (tx, order) => {
+    return transitionOrder(tx, order, 'ABANDON', actorOf(ctx, 'BIDDER'), await factsOf(tx, order), { reason: reason ?? null, data: { closedAt: new Date() } });
+  });
+}
+
+/** The institution's underwriting decision on a reviewed product's order. */
+export async function decideUnderwriting(ctx: Context, orderId: string, approve: boolean, reason: string | null | undefined): Promise<GuaranteeOrder> {
+  requireRole(ctx, 'INSTITUTION', 'Only the institution decides underwriting');
+  return withOrder(ctx, orderId, 'update', async (tx, order) => {
+    if (!approve && !reason?.trim()) throw new ValidationError('input.reason', 'Say why the application is declined', 'REASON_REQUIRED');
+    const action: OrderAction = approve ? 'APPROVE_UNDERWRITING' : 'REJECT_UNDERWRITING';
+    return transitionOrder(tx, order, action, actorOf(ctx, 'INSTITUTION'), await factsOf(tx, order), {
+      reason: reason ?? null,
+      data: approve ? {} : { closedAt: new Date() },
+    });
+  });
+}
+
+export interface ConfirmPaymentInput {
+  orderId: string;
+  transactionId: string;
+  payerAccountName: string;
+  payerAccountNumber: string;
+  payerBank?: string | null;
+  amount: string;
+  paidAt: Date;
+}
+
+export interface PaymentConfirmation {
+  order: GuaranteeOrder;
+  payment: Payment;
+  /** True when this call recorded nothing new: the same transaction was confirmed before. */
+  repeated: boolean;
+}
+
+/**
+ * The institution confirms money received for an order. The same transaction again returns the first result and
+ * writes nothing; a second, different payment for a paid order is recorded as a duplicate to refund; a payment from
+ * other than the basic account where the product requires it cancels the order with a refund less the service fee;
+ * an amount other than the premium is refused.
+ */
+export async function confirmPayment(ctx: Context, input: ConfirmPaymentInput): Promise<PaymentConfirmation> {
+  const tenant = ctx.requireTenant();
+  const institutionId = requireRole(ctx, 'INSTITUTION', 'Only the institution confirms payments').institutionId!;
+  const transactionId = input.transactionId.trim();
+  if (!/^[A-Za-z0-9_-]{4,64}$/.test(transactionId)) {
+    throw new ValidationError('input.transactionId', 'A transaction id is 4 to 64 letters, digits, hyphens or underscores');
+  }
+  const amount = parseAmount(input.amount, 'input.amount');
+  const payerAccountNumber = input.payerAccountNumber.replace(/\s/g, '');
+  if (!ACCOUNT_NUMBER.test(payerAccountNumber)) {
+    throw new ValidationError('input.payerAccountNumber', 'A bank account number is 6 to 32 digits', 'ACCOUNT_NUMBER_MALFORMED');
+  }
+  if (!input.payerAccountName.trim()) throw new ValidationError('input.payerAccountName', 'The payer account name must not be empty');
+  if (input.paidAt.getTime() > Date.now() + 5 * 60_000) throw new ValidationError('input.paidAt', 'paidAt is in the future', 'PAID_AT_IN_FUTURE');
+
+  return withOrder(ctx, input.orderId, 'update', async (tx, order) => {
+    const existing = await tx.payment.findUnique({ where: { institutionId_transactionId: { institutionId, transactionId } } });
+    if (existing) {
+      if (existing.orderId !== order.id) throw new AppError('TRANSACTION_ID_REUSED', 'This transaction id was confirmed for another order', 'input.transactionId');
+      return { order, payment: existing, repeated: true };
+    }
+    if (!amount.eq(order.premium)) {
+      throw new AppError('PAYMENT_AMOUNT_MISMATCH', `The premium is ${formatMoney(order.premium)} yuan; ${formatMoney(amount)} was reported`, 'input.amount', {
+        premium: formatMoney(order.premium),
+      });
+    }
+    const paymentData = {
+      tenantId: tenant.id,
+      orderId: order.id,
+      institutionId,
+      transactionId,
+      payerAccountName: input.payerAccountName.trim(),
+      payerAccountNumber,
+      payerBank: input.payerBank?.trim() || null,
+      amount: formatMoney(amount),
+      paidAt: input.paidAt,
+    };
+    if (order.status === 'PAID' || order.status === 'ISSUED') {
+      const payment = await tx.payment.create({ data: { ...paymentData, outcome: 'DUPLICATE', refundDue: formatMoney(amount) } });
+      await recordDomainEvent(tx, { tenantId: tenant.id, type: 'PAYMENT_DUPLICATE', aggregateType: 'GuaranteeOrder', aggregateId: order.id, payload: { paymentId: payment.id } });
+      return { order, payment, repeated: false };
+    }
+    const product = await tx.product.findUniqueOrThrow({ where: { id: order.productId } });
+    const config = productConfig(ctx, product);
+    const facts: OrderFacts = { issuance: product.issuance, paidBeforeExpiry: input.paidAt.getTime() <= order.expiresAt.getTime() };
+    if (config?.basicAccountRequiredFor.includes(order.projectType) && payerAccountNumber !== order.basicAccountNumber) {
+      const fee = new Decimal(config.serviceFee);
+      const refundDue = Decimal.max(amount.minus(fee), 0);
+      const payment = await tx.payment.create({ data: { ...paymentData, outcome: 'NON_BASIC_ACCOUNT', refundDue: formatMoney(refundDue) } });
+      const cancelled = await transitionOrder(tx, order, 'CANCEL', { type: 'SYSTEM', userId: null }, facts, {
+        reason: `未使用企业基本户支付，自动取消并退费 ${formatMoney(refundDue)} 元（扣除服务费 ${formatMoney(fee)} 元）`,
+        data: { closedAt: new Date() },
+      });
+      return { order: cancelled, payment, repeated: false };
+    }
+    const payment = await tx.payment.create({ data: { ...paymentData, outcome: 'APPLIED' } });
+    const paid = await transitionOrder(tx, order, 'CONFIRM_PAYMENT', actorOf(ctx, 'INSTITUTION'), facts, { data: { paidAt: input.paidAt } });
+    return { order: paid, payment, repeated: false };
+  });
+}
+
+/**
+ * Expires unpaid orders past their deadline. Safe with several instances: rows are claimed with FOR UPDATE SKIP
+ * LOCKED, so an order being paid right now is skipped (and a payment made before the deadline revives an order the
+ * sweep got to first). Returns how many orders it expired.
+ */
+export async function expireUnpaidOrders(db: PrismaClient, now = new Date(), limit = 200): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const due = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM "GuaranteeOrder"
+      WHERE status IN ('DRAFT', 'AWAITING_PAYMENT') AND "expiresAt" <= ${now}
+      ORDER BY "expiresAt" LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED`;
+    for (const { id } of due) {
+      const order = await tx.guaranteeOrder.findUniqueOrThrow({ where: { id } });
+      await transitionOrder(tx, order, 'EXPIRE', { type: 'SYSTEM', userId: null }, { issuance: 'REVIEWED' }, { data: { closedAt: now } });
+    }
+    return due.length;
+  });
+}
+
+/**
+ * Moves an order along one row of the transition table: checks the row, updates with an optimistic version check,
+ * writes the timeline event and the outbox event, all in the caller's transaction.
+ */
+export async function transitionOrder(
+  tx: Prisma.TransactionClient,
+  order: GuaranteeOrder,
+  action: OrderAction,
+  actor: OrderActorRef,
+  facts: OrderFacts,
+  options: { data?: Prisma.GuaranteeOrderUpdateManyMutationInput; reason?: string | null } = {},
+): Promise<GuaranteeOrder> {
+  const transition = findOrderTransition(order.status, action, actor.type, facts);
+  const live = LIVE_STATUSES.includes(transition.to);
+  const updated = await tx.guaranteeOrder.updateMany({
+    where: { id: order.id, version: order.version },
+    data: { ...options.data, status: transition.to, version: { increment: 1 }, liveKey: live ? `${order.sectionId}:${order.bidderId}` : null },
+  });
+  if (updated.count !== 1) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; reload it and try again');
+  await tx.orderEvent.create({
+    data: {
+      tenantId: order.tenantId,
+      orderId: order.id,
+      action,
+      fromStatus: order.status,
+      toStatus: transition.to,
+      label: transition.label,
+      actorType: actor.type,
+      actorUserId: actor.userId,
+      reason: options.reason ?? null,
+    },
+  });
+  const next = await tx.guaranteeOrder.findUniqueOrThrow({ where: { id: order.id } });
+  await announce(tx, next, action, order.status);
+  return next;
+}
+
+async function announce(tx: Prisma.TransactionClient, order: GuaranteeOrder, action: string, from: string | null) {
+  await recordDomainEvent(tx, {
+    tenantId: order.tenantId,
+    type: 'ORDER_STATUS_CHANGED',
+    aggregateType: 'GuaranteeOrder',
+    aggregateId: order.id,
+    payload: { number: order.number, action, from, to: order.status, bidderId: order.bidderId, institutionId: order.institutionId },
+  });
+}
+
+async function factsOf(tx: Prisma.TransactionClient, order: GuaranteeOrder): Promise<OrderFacts> {
+  const product = await tx.product.findUniqueOrThrow({ where: { id: order.productId }, select: { issuance: true } });
+  return { issuance: product.issuance };
+}
+
+/**
+ * Loads the order in the request's tenant, locks its row for the transaction, and checks the viewer may `action` it;
+ * an order the viewer may not read is reported as not found.
+ */
+async function withOrder<T>(
+  ctx: Context,
+  orderId: string,
+  action: 'read' | 'update',
+  work: (tx: Prisma.TransactionClient, order: GuaranteeOrder, tenant: TenantContext) => Promise<T>,
+): Promise<T> {
+  const tenant = ctx.requireTenant();
+  return ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "GuaranteeOrder" WHERE id = ${orderId}::uuid AND "tenantId" = ${tenant.id}::uuid FOR UPDATE`;
+    const order = await tx.guaranteeOrder.findFirst({ where: { id: orderId, tenantId: tenant.id } });
+    if (!order || !ctx.ability.can('read', subject('GuaranteeOrder', order))) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
+    if (!ctx.ability.can(action, subject('GuaranteeOrder', order))) throw new ForbiddenError();
+    return work(tx, order, tenant);
+  });
+}
+
+/** Operation-level gate: the active role must be `role` (and act for an enterprise or institution). */
+function requireRole(ctx: Context, role: 'BIDDER' | 'INSTITUTION', message: string) {
+  const viewer = ctx.viewer;
+  if (!viewer) throw new UnauthenticatedError();
+  if (viewer.role !== role || (role === 'BIDDER' ? !viewer.enterpriseId : !viewer.institutionId)) throw new ForbiddenError(message);
+  return viewer;
+}
+
+/** The code the bidder writes in the remittance note (附言) so the institution can match the transfer. */
+function paymentReference(): string {
+  return `BH${String(randomInt(0, 1e8)).padStart(8, '0')}${String(randomInt(0, 1e4)).padStart(4, '0')}`;
+}
+
+function isUniqueViolation(error: unknown, field: string): boolean {
+  const e = error as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } }; message?: string };
+  if (e?.code !== 'P2002') return false;
+  const target = JSON.stringify(e.meta ?? {});
+  return target.includes(field);
+}

@@ -1,0 +1,317 @@
+import { builder } from '../../builder.ts';
+import { accessibleBy } from '../../auth/ability.ts';
+import type { Context } from '../../context.ts';
+import type { OrderStatus, Prisma } from '../../db/generated/prisma/client.ts';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { readUpload } from '../../files/file.types.ts';
+import { ProjectTypeEnum } from '../catalog/catalog.types.ts';
+import { formatMoney } from '../catalog/money.ts';
+import { productConfig } from '../catalog/catalog.service.ts';
+import { ProductUnavailableError } from '../catalog/catalog.service.ts';
+import { BidSectionRef } from '../section/section.types.ts';
+import { ORDER_STATUSES } from './order-states.ts';
+import * as orders from './order.service.ts';
+
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
+export const OrderStatusEnum = builder.enumType('OrderStatus', {
+  description:
+    'DRAFT 申请中, UNDER_REVIEW 投保审核, AWAITING_PAYMENT 待支付, PAID 付款成功, ISSUED 已出函; ABANDONED 已放弃, EXPIRED 已取消(超时), REJECTED 核保未通过, CANCELLED 已取消.',
+  values: ORDER_STATUSES,
+});
+
+const PaymentOutcomeEnum = builder.enumType('PaymentOutcome', {
+  description: 'APPLIED paid the order; DUPLICATE a second payment to refund in full; NON_BASIC_ACCOUNT cancelled and refunded less the service fee.',
+  values: ['APPLIED', 'DUPLICATE', 'NON_BASIC_ACCOUNT'] as const,
+});
+
+const OrderEventRef = builder.prismaObject('OrderEvent', {
+  description: 'One step of the progress timeline the manuals show (提交 → 投保审核 → 付款成功 → 投保成功).',
+  fields: (t) => ({
+    action: t.exposeString('action'),
+    fromStatus: t.expose('fromStatus', { type: OrderStatusEnum, nullable: true }),
+    toStatus: t.expose('toStatus', { type: OrderStatusEnum }),
+    label: t.exposeString('label'),
+    actorType: t.exposeString('actorType'),
+    reason: t.exposeString('reason', { nullable: true }),
+    at: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const PaymentRef = builder.prismaObject('Payment', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    transactionId: t.exposeString('transactionId'),
+    payerAccountName: t.exposeString('payerAccountName'),
+    payerAccountNumber: t.exposeString('payerAccountNumber'),
+    amount: t.field({ type: 'Decimal', resolve: (p) => formatMoney(p.amount) }),
+    paidAt: t.expose('paidAt', { type: 'DateTime' }),
+    outcome: t.expose('outcome', { type: PaymentOutcomeEnum }),
+    refundDue: t.field({ type: 'Decimal', nullable: true, resolve: (p) => (p.refundDue === null ? null : formatMoney(p.refundDue)) }),
+  }),
+});
+
+interface Instructions {
+  payeeAccountName: string | null;
+  payeeBank: string | null;
+  payeeAccountNumber: string | null;
+  cashierUrl: string | null;
+  reference: string;
+  amount: string;
+}
+
+const PaymentInstructions = builder.objectRef<Instructions>('PaymentInstructions').implement({
+  description: "Where and how to pay: the institution's payee account and the reference for the remittance note (附言), or its cashier.",
+  fields: (t) => ({
+    payeeAccountName: t.exposeString('payeeAccountName', { nullable: true }),
+    payeeBank: t.exposeString('payeeBank', { nullable: true }),
+    payeeAccountNumber: t.exposeString('payeeAccountNumber', { nullable: true }),
+    cashierUrl: t.exposeString('cashierUrl', { nullable: true }),
+    reference: t.exposeString('reference', { description: 'Write it in the transfer note so the institution can match the payment.' }),
+    amount: t.expose('amount', { type: 'Decimal' }),
+  }),
+});
+
+export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
+  id: { field: 'id' },
+  description: 'A guarantee order (保函订单): the application and its payment.',
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
+  fields: (t) => ({
+    number: t.exposeString('number'),
+    status: t.expose('status', { type: OrderStatusEnum }),
+    projectType: t.expose('projectType', { type: ProjectTypeEnum }),
+    paymentMethod: t.string({ description: 'GUARANTEE for every guarantee order.', resolve: () => 'GUARANTEE' }),
+    amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
+    rate: t.field({ type: 'Decimal', resolve: (o) => o.rate.toString() }),
+    premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', resolve: (o) => formatMoney(o.premium) }),
+    section: t.relation('section'),
+    product: t.relation('product'),
+    institution: t.relation('institution'),
+    bidderName: t.string({ select: { bidder: { select: { name: true } } }, resolve: (o) => o.bidder.name }),
+    handlerName: t.exposeString('handlerName'),
+    handlerMobile: t.exposeString('handlerMobile'),
+    basicAccountName: t.exposeString('basicAccountName'),
+    basicAccountBank: t.exposeString('basicAccountBank'),
+    basicAccountNumber: t.exposeString('basicAccountNumber'),
+    noticeVersion: t.exposeString('noticeVersion', { nullable: true }),
+    noticeAcceptedAt: t.expose('noticeAcceptedAt', { type: 'DateTime', nullable: true }),
+    termsVersion: t.exposeString('termsVersion', { nullable: true }),
+    termsAcceptedAt: t.expose('termsAcceptedAt', { type: 'DateTime', nullable: true }),
+    creditApprovedAt: t.expose('creditApprovedAt', { type: 'DateTime', nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'An unpaid order is cancelled at this time.' }),
+    submittedAt: t.expose('submittedAt', { type: 'DateTime', nullable: true }),
+    paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    paymentInstructions: t.field({
+      type: PaymentInstructions,
+      select: { paymentReference: true, premium: true, tenantId: true, product: { select: { code: true, tenantId: true } }, institution: { select: { code: true } } },
+      resolve: (o, _, ctx) => {
+        const institution = ctx.tenants.byId(o.tenantId)?.config.institutions.find((i) => i.code === o.institution.code);
+        return {
+          payeeAccountName: institution?.payee?.accountName ?? null,
+          payeeBank: institution?.payee?.bank ?? null,
+          payeeAccountNumber: institution?.payee?.accountNumber ?? null,
+          cashierUrl: productConfig(ctx, o.product)?.cashierUrl ?? null,
+          reference: o.paymentReference,
+          amount: formatMoney(o.premium),
+        };
+      },
+    }),
+    timeline: t.relation('events', { description: 'The progress timeline, oldest first.', query: { orderBy: { createdAt: 'asc' } } }),
+    latestEvent: t.field({
+      type: OrderEventRef,
+      nullable: true,
+      select: { events: { orderBy: { createdAt: 'desc' }, take: 1 } },
+      resolve: (o) => o.events[0] ?? null,
+    }),
+    payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
+  }),
+});
+
+const OrderStatusCount = builder.objectRef<{ status: OrderStatus; count: number }>('OrderStatusCount').implement({
+  fields: (t) => ({ status: t.expose('status', { type: OrderStatusEnum }), count: t.exposeInt('count') }),
+});
+
+function orderWhere(ctx: Context, args: { status?: readonly OrderStatus[] | null; search?: string | null }): Prisma.GuaranteeOrderWhereInput {
+  const search = args.search?.trim();
+  return {
+    AND: [
+      accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'),
+      { tenantId: ctx.requireTenant().id },
+      args.status?.length ? { status: { in: [...args.status] } } : {},
+      search
+        ? {
+            OR: [
+              { number: { contains: search, mode: 'insensitive' } },
+              { section: { name: { contains: search, mode: 'insensitive' } } },
+              { section: { code: { contains: search, mode: 'insensitive' } } },
+            ],
+          }
+        : {},
+    ],
+  };
+}
+
+builder.queryFields((t) => ({
+  orders: t.prismaConnection({
+    type: 'GuaranteeOrder',
+    cursor: 'id',
+    description: 'Orders of the active role: a bidder its own, an institution those placed with it, an admin its tenant. Newest first.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: {
+      status: t.arg({ type: [OrderStatusEnum], required: false }),
+      search: t.arg.string({ required: false, description: 'Order number, section name or section code.' }),
+    },
+    totalCount: (_parent, args, ctx) => ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+  }),
+  orderCounts: t.field({
+    type: [OrderStatusCount],
+    description: 'How many of the visible orders are in each status (the tabs of the order list).',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { search: t.arg.string({ required: false }) },
+    resolve: async (_root, args, ctx) => {
+      const groups = await ctx.db.guaranteeOrder.groupBy({ by: ['status'], where: orderWhere(ctx, args), _count: { _all: true } });
+      return ORDER_STATUSES.map((status) => ({ status, count: groups.find((g) => g.status === status)?._count._all ?? 0 }));
+    },
+  }),
+  order: t.prismaField({
+    type: 'GuaranteeOrder',
+    nullable: true,
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { id: t.arg.globalID({ required: true, for: [GuaranteeOrderRef] }) },
+    resolve: (query, _root, { id }, ctx) => ctx.db.guaranteeOrder.findFirst({ ...query, where: { AND: [{ id: id.id }, orderWhere(ctx, {})] } }),
+  }),
+}));
+
+const CreateOrderInput = builder.inputType('CreateOrderInput', {
+  fields: (t) => ({
+    sectionId: t.globalID({ required: true, for: [BidSectionRef] }),
+    productId: t.globalID({ required: true }),
+    handlerName: t.string({ required: true, description: '经办人 name.' }),
+    handlerMobile: t.string({ required: true }),
+    basicAccountName: t.string({ required: false, description: "基本户; the enterprise's registered one when omitted." }),
+    basicAccountBank: t.string({ required: false }),
+    basicAccountNumber: t.string({ required: false }),
+    openingPermit: t.field({ type: 'File', required: false, description: '开户许可证: jpg, jpeg or png up to 5 MB; required once per enterprise.' }),
+  }),
+});
+
+const CreditInfoInput = builder.inputType('CreditInfoInput', {
+  fields: (t) => ({
+    annualRevenue: t.field({ type: 'Decimal', required: false }),
+    employees: t.int({ required: false }),
+    remark: t.string({ required: false }),
+  }),
+});
+
+const SubmitOrderInput = builder.inputType('SubmitOrderInput', {
+  fields: (t) => ({
+    orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }),
+    noticeVersion: t.string({ required: true, description: 'The version of the notice (投保须知) the bidder accepted.' }),
+    termsVersion: t.string({ required: true, description: 'The version of the terms (保险条款) the bidder accepted.' }),
+    creditInfo: t.field({ type: CreditInfoInput, required: false, description: 'Where the product has the credit step (Quzhou).' }),
+  }),
+});
+
+const OrderDecisionInput = builder.inputType('OrderDecisionInput', {
+  fields: (t) => ({
+    orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }),
+    approve: t.boolean({ required: true }),
+    reason: t.string({ required: false }),
+  }),
+});
+
+const AbandonOrderInput = builder.inputType('AbandonOrderInput', {
+  fields: (t) => ({ orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }), reason: t.string({ required: false }) }),
+});
+
+const ConfirmPaymentInput = builder.inputType('ConfirmPaymentInput', {
+  fields: (t) => ({
+    orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }),
+    transactionId: t.string({ required: true, description: "The institution's own id of the receipt; confirming it again changes nothing." }),
+    payerAccountName: t.string({ required: true }),
+    payerAccountNumber: t.string({ required: true }),
+    payerBank: t.string({ required: false }),
+    amount: t.field({ type: 'Decimal', required: true }),
+    paidAt: t.field({ type: 'DateTime', required: true }),
+  }),
+});
+
+const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('PaymentConfirmation').implement({
+  fields: (t) => ({
+    order: t.prismaField({ type: 'GuaranteeOrder', resolve: (query, c, _, ctx) => ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id: c.order.id } }) }),
+    payment: t.prismaField({ type: 'Payment', resolve: (query, c, _, ctx) => ctx.db.payment.findUniqueOrThrow({ ...query, where: { id: c.payment.id } }) }),
+    repeated: t.exposeBoolean('repeated', { description: 'True when the same transaction had been confirmed before: nothing new was recorded.' }),
+  }),
+});
+
+const OrderErrors = [ValidationError, NotFoundError, ForbiddenError, ProductUnavailableError, AppError];
+const reload = (ctx: Context, query: object, id: string) => ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id } });
+
+builder.mutationFields((t) => ({
+  createOrder: t.prismaField({
+    type: 'GuaranteeOrder',
+    description: 'Applies for a guarantee: section, product, handler, basic account and opening permit. The premium is frozen.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: CreateOrderInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'CreateOrderResult' } },
+    resolve: async (query, _root, { input }, ctx) => {
+      const order = await orders.createOrder(ctx, {
+        ...input,
+        sectionId: input.sectionId.id,
+        productId: input.productId.id,
+        openingPermit: await readUpload(input.openingPermit),
+      });
+      return reload(ctx, query, order.id);
+    },
+  }),
+  submitOrder: t.prismaField({
+    type: 'GuaranteeOrder',
+    description: 'Accepts the notice and terms and submits: to underwriting review for reviewed products, to payment otherwise.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: SubmitOrderInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'SubmitOrderResult' } },
+    resolve: async (query, _root, { input }, ctx) => {
+      const order = await orders.submitOrder(ctx, { ...input, orderId: input.orderId.id });
+      return reload(ctx, query, order.id);
+    },
+  }),
+  abandonOrder: t.prismaField({
+    type: 'GuaranteeOrder',
+    description: 'Gives up an unpaid order (放弃); the bidder may apply again for the section before opening.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: AbandonOrderInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'AbandonOrderResult' } },
+    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, (await orders.abandonOrder(ctx, input.orderId.id, input.reason)).id),
+  }),
+  decideUnderwriting: t.prismaField({
+    type: 'GuaranteeOrder',
+    description: "The institution's underwriting decision (投保审核) on an order of a reviewed product.",
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: OrderDecisionInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'DecideUnderwritingResult' } },
+    resolve: async (query, _root, { input }, ctx) =>
+      reload(ctx, query, (await orders.decideUnderwriting(ctx, input.orderId.id, input.approve, input.reason)).id),
+  }),
+  confirmPayment: t.field({
+    type: PaymentConfirmationRef,
+    description: 'The institution confirms a payment: payer account, amount and time. Idempotent per transaction id.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: ConfirmPaymentInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'ConfirmPaymentResult' } },
+    resolve: (_root, { input }, ctx) => orders.confirmPayment(ctx, { ...input, orderId: input.orderId.id }),
+  }),
+}));
+
+export { OrderEventRef, PaymentRef };
