@@ -124,6 +124,11 @@ const MATRIX: MatrixRow[] = [
     allowed: ['BIDDER'],
   },
   {
+    operation: 'Mutation.signOrderAgreement',
+    query: `mutation { signOrderAgreement(input: { orderId: "${gid('GuaranteeOrder')}", certificatePem: "x", signature: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
     operation: 'Mutation.decideUnderwriting',
     query: `mutation { decideUnderwriting(input: { orderId: "${gid('GuaranteeOrder')}", approve: true }) { __typename ${ERROR} } }`,
     allowed: ['INSTITUTION', 'API_CLIENT'],

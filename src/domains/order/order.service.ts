@@ -1,11 +1,11 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { subject } from '@casl/ability';
 import type { Context } from '../../context.ts';
 import type { GuaranteeOrder, Payment, Prisma, PrismaClient } from '../../db/generated/prisma/client.ts';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.ts';
 import { recordDomainEvent } from '../../events/outbox.ts';
 import { checkUpload } from '../../files/sniff.ts';
-import { createHash } from 'node:crypto';
+import { sha256Hex, verifyCertificateChain, verifyDigestSignature } from '../../crypto/index.ts';
 import type { TenantContext } from '../../tenants/registry.ts';
 import { assertProductAvailable, productConfig, requireProjectType } from '../catalog/catalog.service.ts';
 import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
@@ -301,6 +301,54 @@ export async function confirmPayment(ctx: Context, input: ConfirmPaymentInput): 
     const payment = await tx.payment.create({ data: { ...paymentData, outcome: 'APPLIED' } });
     const paid = await transitionOrder(tx, order, 'CONFIRM_PAYMENT', actorOf(ctx, 'INSTITUTION'), facts, { data: { paidAt: input.paidAt } });
     return { order: paid, payment, repeated: false };
+  });
+}
+
+/** The application agreement (投保申请协议) a Quzhou-style product has the bidder sign, and its SHA-256. */
+export async function orderAgreement(db: Prisma.TransactionClient | PrismaClient, order: GuaranteeOrder): Promise<{ text: string; digest: string }> {
+  const [section, bidder, product] = await Promise.all([
+    db.bidSection.findUniqueOrThrow({ where: { id: order.sectionId } }),
+    db.enterprise.findUniqueOrThrow({ where: { id: order.bidderId } }),
+    db.product.findUniqueOrThrow({ where: { id: order.productId }, include: { institution: true } }),
+  ]);
+  const text = [
+    '投保申请协议',
+    `订单编号：${order.number}`,
+    `投保人：${bidder.name}（统一社会信用代码 ${bidder.uscc}）`,
+    `标段：${section.name}（${section.code}）`,
+    `担保金额：${formatMoney(order.amount)} 元`,
+    `保费：${formatMoney(order.premium)} 元`,
+    `出函机构：${product.institution.name}（${product.name}）`,
+    '投保人确认以上信息真实、准确、完整，并同意按投保须知及保险条款办理。',
+  ].join('\n');
+  return { text, digest: sha256Hex(text) };
+}
+
+/**
+ * E-signing (材料签章): the bidder signs the agreement's SHA-256 (RSA-SHA256) with its enterprise certificate; the
+ * certificate must chain to a CA the tenant trusts and carry the bidder's USCC.
+ */
+export async function signOrderAgreement(ctx: Context, input: { orderId: string; certificatePem: string; signature: string }): Promise<GuaranteeOrder> {
+  requireRole(ctx, 'BIDDER', 'Only the bidder signs its application');
+  return withOrder(ctx, input.orderId, 'update', async (tx, order, tenant) => {
+    const product = await tx.product.findUniqueOrThrow({ where: { id: order.productId } });
+    if (!productConfig(ctx, product)?.eSigningStep) throw new AppError('AGREEMENT_NOT_REQUIRED', `${product.name} has no e-signing step`, 'input.orderId');
+    if (order.status !== 'DRAFT') throw new AppError('ILLEGAL_TRANSITION', `An order in state ${order.status} can no longer be signed`, 'input.orderId', { currentStatus: order.status });
+    const chain = verifyCertificateChain(input.certificatePem, tenant.trustedCaRootPems);
+    if (!chain.ok) throw new AppError('CERTIFICATE_REJECTED', 'The certificate is not one this platform accepts', 'input.certificatePem');
+    const bidder = await tx.enterprise.findUniqueOrThrow({ where: { id: order.bidderId } });
+    if (chain.uscc !== bidder.uscc) throw new AppError('CERTIFICATE_NOT_BIDDERS', "The certificate is not the bidder enterprise's", 'input.certificatePem');
+    const { digest } = await orderAgreement(tx, order);
+    if (!verifyDigestSignature(input.certificatePem, digest, input.signature)) {
+      throw new AppError('SIGNATURE_INVALID', 'The signature does not match the agreement', 'input.signature');
+    }
+    const now = new Date();
+    await tx.guaranteeOrder.update({ where: { id: order.id }, data: { agreementDigest: digest, agreementSignature: input.signature, agreementSignedAt: now, version: { increment: 1 } } });
+    await tx.orderEvent.create({
+      data: { tenantId: order.tenantId, orderId: order.id, action: 'SIGN_AGREEMENT', fromStatus: 'DRAFT', toStatus: 'DRAFT', label: '材料签章', actorType: 'BIDDER', actorUserId: ctx.viewer!.userId },
+    });
+    await recordDomainEvent(tx, { tenantId: order.tenantId, type: 'ORDER_AGREEMENT_SIGNED', aggregateType: 'GuaranteeOrder', aggregateId: order.id, payload: { digest } });
+    return tx.guaranteeOrder.findUniqueOrThrow({ where: { id: order.id } });
   });
 }
 

@@ -72,6 +72,14 @@ const PaymentInstructions = builder.objectRef<Instructions>('PaymentInstructions
   }),
 });
 
+const Agreement = builder.objectRef<{ text: string; digest: string; signedAt: Date | null }>('OrderAgreement').implement({
+  fields: (t) => ({
+    text: t.exposeString('text'),
+    digest: t.exposeString('digest', { description: 'SHA-256 of the text, hex: sign the text with RSA-SHA256.' }),
+    signedAt: t.expose('signedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
 export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   id: { field: 'id' },
   description: 'A guarantee order (保函订单): the application and its payment.',
@@ -126,6 +134,16 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
       resolve: (o) => o.events[0] ?? null,
     }),
     payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
+    agreement: t.field({
+      type: Agreement,
+      nullable: true,
+      description: 'The application agreement to e-sign (材料签章), where the product has that step.',
+      resolve: async (o, _, ctx) => {
+        const product = await ctx.db.product.findUniqueOrThrow({ where: { id: o.productId } });
+        if (!productConfig(ctx, product)?.eSigningStep) return null;
+        return { ...(await orders.orderAgreement(ctx.db, o)), signedAt: o.agreementSignedAt };
+      },
+    }),
   }),
 });
 
@@ -243,6 +261,14 @@ const ConfirmPaymentInput = builder.inputType('ConfirmPaymentInput', {
   }),
 });
 
+const SignOrderAgreementInput = builder.inputType('SignOrderAgreementInput', {
+  fields: (t) => ({
+    orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }),
+    certificatePem: t.string({ required: true }),
+    signature: t.string({ required: true, description: 'RSA-SHA256 signature of the agreement text, base64.' }),
+  }),
+});
+
 const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('PaymentConfirmation').implement({
   fields: (t) => ({
     order: t.prismaField({ type: 'GuaranteeOrder', resolve: (query, c, _, ctx) => ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id: c.order.id } }) }),
@@ -302,6 +328,15 @@ builder.mutationFields((t) => ({
     errors: { types: OrderErrors, directResult: true, union: { name: 'DecideUnderwritingResult' } },
     resolve: async (query, _root, { input }, ctx) =>
       reload(ctx, query, (await orders.decideUnderwriting(ctx, input.orderId.id, input.approve, input.reason)).id),
+  }),
+  signOrderAgreement: t.prismaField({
+    type: 'GuaranteeOrder',
+    description: 'E-signs the application agreement with the enterprise certificate (Quzhou 材料签章).',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: SignOrderAgreementInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'SignOrderAgreementResult' } },
+    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, (await orders.signOrderAgreement(ctx, { ...input, orderId: input.orderId.id })).id),
   }),
   confirmPayment: t.field({
     type: PaymentConfirmationRef,
