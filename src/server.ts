@@ -17,6 +17,7 @@ import { createEventBus } from './events/pubsub.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
+import { startOrderSweeper } from './domains/order/order-sweeper.ts';
 import { loadTenants } from './tenants/load.ts';
 import { syncTenants } from './tenants/sync.ts';
 
@@ -34,6 +35,10 @@ export interface ServerOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs?: number;
+  /** Called with every SQL statement the application sends (tests count them per operation). */
+  onQuery?: (sql: string) => void;
+  /** How often unpaid orders past their deadline are expired; 0 turns the sweep off (tests run it by hand). */
+  orderSweepIntervalMs?: number;
   /** Login limits, SMS sender, proxy trust, demo accounts (see src/auth/config.ts). */
   identity?: IdentityOptions;
 }
@@ -59,7 +64,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.logger ?? createLogger();
   const loaded = await loadTenants(options.tenantsDir ?? TENANTS_DIR);
-  const database = await openDatabase(options.database);
+  const database = await openDatabase(options.database, { onQuery: options.onQuery });
   const closeOnFailure: Array<() => Promise<void>> = [() => database.close()];
   try {
     const applied = await database.migrate();
@@ -217,9 +222,12 @@ async function serve(app: AppServices, database: Database, options: ServerOption
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
 
   let closing: Promise<void> | undefined;
+  const sweeper = startOrderSweeper(app.db, log, options.orderSweepIntervalMs ?? 30_000);
+
   const close = () =>
     (closing ??= (async () => {
       accepting = false;
+      await sweeper.stop();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await ws.dispose();

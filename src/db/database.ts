@@ -29,11 +29,24 @@ export class DatabaseUnreachableError extends Error {
   override name = 'DatabaseUnreachableError';
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize) : openPglite(target);
+export interface DatabaseOptions {
+  /** Called with every SQL statement the application's Prisma client sends (tests count them; off by default). */
+  onQuery?: (sql: string) => void;
 }
 
-async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+export async function openDatabase(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize, options) : openPglite(target, options);
+}
+
+function createClient(adapter: PrismaPg | PrismaPGlite, options: DatabaseOptions): PrismaClient {
+  if (!options.onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  const onQuery = options.onQuery;
+  client.$on('query', (event) => onQuery(event.query));
+  return client;
+}
+
+async function openPostgres(url: string, poolSize = 10, options: DatabaseOptions = {}): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection the server closes (restart, failover, DROP DATABASE) must not crash the process: the pool
   // replaces it on the next checkout.
@@ -47,7 +60,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
         'Check DATABASE_URL, or unset it to use the embedded database.',
     );
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = createClient(new PrismaPg(pool), options);
   return {
     kind: 'postgres',
     prisma,
@@ -60,7 +73,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<Database> {
   };
 }
 
-async function openPglite(target: { dataDir: string } | { instance: PGlite }): Promise<Database> {
+async function openPglite(target: { dataDir: string } | { instance: PGlite }, options: DatabaseOptions = {}): Promise<Database> {
   let instance: PGlite;
   if ('instance' in target) {
     instance = target.instance;
@@ -69,7 +82,7 @@ async function openPglite(target: { dataDir: string } | { instance: PGlite }): P
     instance = await PGlite.create(target.dataDir);
   }
   const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(instance);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(instance) });
+  const prisma = createClient(new PrismaPGlite(instance), options);
   return {
     kind: 'pglite',
     prisma,

@@ -129,6 +129,16 @@ const MATRIX: MatrixRow[] = [
     allowed: ['BIDDER'],
   },
   {
+    operation: 'Mutation.raisePaymentProblem',
+    query: `mutation { raisePaymentProblem(input: { orderId: "${gid('GuaranteeOrder')}", kind: PAID_NOT_ISSUED, description: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.answerPaymentProblem',
+    query: `mutation { answerPaymentProblem(input: { problemId: "${gid('PaymentProblem')}", answer: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
     operation: 'Mutation.decideUnderwriting',
     query: `mutation { decideUnderwriting(input: { orderId: "${gid('GuaranteeOrder')}", approve: true }) { __typename ${ERROR} } }`,
     allowed: ['INSTITUTION', 'API_CLIENT'],

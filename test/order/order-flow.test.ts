@@ -266,3 +266,26 @@ describe('illegal moves and bad input', () => {
     expect(otherTenant.confirmPayment).toMatchObject({ code: 'ORDER_NOT_FOUND' });
   });
 });
+
+describe('the expiry sweep of a running server', () => {
+  it('expires overdue unpaid orders on its own', async () => {
+    const own = await startTestServer({ orderSweepIntervalMs: 100 });
+    try {
+      const admin = await smsLogin(own, 'hunan', DEMO.ADMIN);
+      const hunanBidder = await smsLogin(own, 'hunan', DEMO.BIDDER);
+      const { tenant } = await own.client().request(TenantCatalogueDocument, { code: 'hunan' });
+      const productId = tenant.institutionGroups[0]!.institutions[0]!.products[0]!.id;
+      const section = await publishSection(own, admin, { depositAmount: '100000' });
+      const order = expectOrder(await createOrder(own, hunanBidder, { sectionId: section.id, productId }, { bytes: PNG, name: 'p.png' }));
+      await own.database.prisma.guaranteeOrder.updateMany({ where: { number: order.number }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      let status = order.status;
+      for (let i = 0; i < 50 && status !== 'EXPIRED'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await own.database.prisma.guaranteeOrder.findFirstOrThrow({ where: { number: order.number } })).status;
+      }
+      expect(status).toBe('EXPIRED');
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -104,56 +104,59 @@ export async function createOrder(ctx: Context, input: CreateOrderInput): Promis
   const quote = quotePremium(new Decimal(section.depositAmount), product.rate, product.minimumPremium);
   const now = new Date();
   const liveKey = `${section.id}:${bidderId}`;
-  try {
-    return await ctx.db.$transaction(async (tx) => {
-      const file = permit
-        ? await tx.storedFile.create({
-            data: {
-              tenantId: tenant.id,
-              kind: 'OPENING_PERMIT',
-              mimeType: permitKind === 'png' ? 'image/png' : 'image/jpeg',
-              size: permit.bytes.length,
-              sha256: createHash('sha256').update(permit.bytes).digest('hex'),
-              content: Buffer.from(permit.bytes),
-              ownerUserId: viewer.userId,
-            },
-          })
-        : undefined;
-      if (file) await tx.enterprise.update({ where: { id: bidderId }, data: { openingPermitFile: file.id } });
-      const order = await tx.guaranteeOrder.create({
-        data: {
-          tenantId: tenant.id,
-          number: orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone),
-          sectionId: section.id,
-          bidderId,
-          applicantId: viewer.userId!,
-          institutionId: product.institutionId,
-          productId: product.id,
-          liveKey,
-          projectType: section.projectType,
-          amount: formatMoney(quote.amount),
-          rate: product.rate,
-          minimumPremium: product.minimumPremium,
-          premium: formatMoney(quote.premium),
-          handlerName,
-          handlerMobile: input.handlerMobile,
-          ...account,
-          openingPermitId: file?.id ?? enterprise.openingPermitFile,
-          paymentReference: paymentReference(),
-          expiresAt: new Date(now.getTime() + tenant.config.orders.unpaidTimeoutMinutes * 60_000),
-        },
+  // The number's five random digits can clash within one second: draw again a few times before giving up.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ctx.db.$transaction(async (tx) => {
+        const file = permit
+          ? await tx.storedFile.create({
+              data: {
+                tenantId: tenant.id,
+                kind: 'OPENING_PERMIT',
+                mimeType: permitKind === 'png' ? 'image/png' : 'image/jpeg',
+                size: permit.bytes.length,
+                sha256: createHash('sha256').update(permit.bytes).digest('hex'),
+                content: Buffer.from(permit.bytes),
+                ownerUserId: viewer.userId,
+              },
+            })
+          : undefined;
+        if (file) await tx.enterprise.update({ where: { id: bidderId }, data: { openingPermitFile: file.id } });
+        const order = await tx.guaranteeOrder.create({
+          data: {
+            tenantId: tenant.id,
+            number: orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone),
+            sectionId: section.id,
+            bidderId,
+            applicantId: viewer.userId!,
+            institutionId: product.institutionId,
+            productId: product.id,
+            liveKey,
+            projectType: section.projectType,
+            amount: formatMoney(quote.amount),
+            rate: product.rate,
+            minimumPremium: product.minimumPremium,
+            premium: formatMoney(quote.premium),
+            handlerName,
+            handlerMobile: input.handlerMobile,
+            ...account,
+            openingPermitId: file?.id ?? enterprise.openingPermitFile,
+            paymentReference: paymentReference(),
+            expiresAt: new Date(now.getTime() + tenant.config.orders.unpaidTimeoutMinutes * 60_000),
+          },
+        });
+        await tx.orderEvent.create({
+          data: { tenantId: tenant.id, orderId: order.id, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: '申请中', actorType: 'BIDDER', actorUserId: viewer.userId },
+        });
+        await announce(tx, order, 'CREATE', null);
+        return order;
       });
-      await tx.orderEvent.create({
-        data: { tenantId: tenant.id, orderId: order.id, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: '申请中', actorType: 'BIDDER', actorUserId: viewer.userId },
-      });
-      await announce(tx, order, 'CREATE', null);
-      return order;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error, 'liveKey')) {
-      throw new AppError('ORDER_ALREADY_LIVE', 'You already have an order for this section; abandon it first to apply again', 'input.sectionId');
+    } catch (error) {
+      if (isUniqueViolation(error, 'liveKey')) {
+        throw new AppError('ORDER_ALREADY_LIVE', 'You already have an order for this section; abandon it first to apply again', 'input.sectionId');
+      }
+      if (!isUniqueViolation(error, 'number') || attempt >= 5) throw error;
     }
-    throw error;
   }
 }
 
@@ -462,4 +465,40 @@ function isUniqueViolation(error: unknown, field: string): boolean {
   if (e?.code !== 'P2002') return false;
   const target = JSON.stringify(e.meta ?? {});
   return target.includes(field);
+}
+
+const PROBLEM_STATES: Record<'PAID_NOT_ISSUED' | 'DUPLICATE_PAYMENT_REFUND', readonly string[]> = {
+  PAID_NOT_ISSUED: ['AWAITING_PAYMENT', 'PAID'],
+  DUPLICATE_PAYMENT_REFUND: ['PAID', 'ISSUED', 'CANCELLED'],
+};
+
+/** The bidder raises one of the two payment problems of the Xinjiang 2021 manual with the institution. */
+export async function raisePaymentProblem(ctx: Context, input: { orderId: string; kind: 'PAID_NOT_ISSUED' | 'DUPLICATE_PAYMENT_REFUND'; description: string }) {
+  requireRole(ctx, 'BIDDER', 'Only the bidder raises payment problems');
+  const description = input.description.trim();
+  if (!description) throw new ValidationError('input.description', 'Describe the problem (payment time, account, amount)');
+  return withOrder(ctx, input.orderId, 'update', async (tx, order) => {
+    if (!PROBLEM_STATES[input.kind].includes(order.status)) {
+      throw new AppError('PROBLEM_NOT_APPLICABLE', `An order in state ${order.status} cannot have a ${input.kind} problem`, 'input.kind', { currentStatus: order.status });
+    }
+    const problem = await tx.paymentProblem.create({ data: { tenantId: order.tenantId, orderId: order.id, kind: input.kind, description } });
+    await recordDomainEvent(tx, { tenantId: order.tenantId, type: 'PAYMENT_PROBLEM_RAISED', aggregateType: 'GuaranteeOrder', aggregateId: order.id, payload: { problemId: problem.id, kind: input.kind } });
+    return problem;
+  });
+}
+
+/** The institution answers a payment problem raised on one of its orders, once. */
+export async function answerPaymentProblem(ctx: Context, input: { problemId: string; answer: string }) {
+  requireRole(ctx, 'INSTITUTION', 'Only the institution answers payment problems');
+  const tenant = ctx.requireTenant();
+  const answer = input.answer.trim();
+  if (!answer) throw new ValidationError('input.answer', 'The answer must not be empty');
+  const problem = await ctx.db.paymentProblem.findFirst({ where: { id: input.problemId, tenantId: tenant.id } });
+  if (!problem) throw new NotFoundError('Payment problem', 'input.problemId', 'PROBLEM_NOT_FOUND');
+  return withOrder(ctx, problem.orderId, 'update', async (tx, order) => {
+    const updated = await tx.paymentProblem.updateMany({ where: { id: problem.id, answeredAt: null }, data: { answer, answeredAt: new Date() } });
+    if (updated.count !== 1) throw new AppError('PROBLEM_ALREADY_ANSWERED', 'This problem was answered already', 'input.problemId');
+    await recordDomainEvent(tx, { tenantId: order.tenantId, type: 'PAYMENT_PROBLEM_ANSWERED', aggregateType: 'GuaranteeOrder', aggregateId: order.id, payload: { problemId: problem.id } });
+    return tx.paymentProblem.findUniqueOrThrow({ where: { id: problem.id } });
+  });
 }

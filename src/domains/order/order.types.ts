@@ -51,6 +51,24 @@ const PaymentRef = builder.prismaObject('Payment', {
   }),
 });
 
+const PaymentProblemKindEnum = builder.enumType('PaymentProblemKind', {
+  description: 'The payment problems of the Xinjiang 2021 manual: PAID_NOT_ISSUED 已支付未出函, DUPLICATE_PAYMENT_REFUND 重复支付申请退费.',
+  values: ['PAID_NOT_ISSUED', 'DUPLICATE_PAYMENT_REFUND'] as const,
+});
+
+const PaymentProblemRef = builder.prismaNode('PaymentProblem', {
+  id: { field: 'id' },
+  nullable: true,
+  findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT, order: accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder') }),
+  fields: (t) => ({
+    kind: t.expose('kind', { type: PaymentProblemKindEnum }),
+    description: t.exposeString('description'),
+    answer: t.exposeString('answer', { nullable: true }),
+    answeredAt: t.expose('answeredAt', { type: 'DateTime', nullable: true }),
+    raisedAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
 interface Instructions {
   payeeAccountName: string | null;
   payeeBank: string | null;
@@ -134,6 +152,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
       resolve: (o) => o.events[0] ?? null,
     }),
     payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
+    paymentProblems: t.relation('problems', { query: { orderBy: { createdAt: 'asc' } } }),
     agreement: t.field({
       type: Agreement,
       nullable: true,
@@ -269,6 +288,18 @@ const SignOrderAgreementInput = builder.inputType('SignOrderAgreementInput', {
   }),
 });
 
+const RaisePaymentProblemInput = builder.inputType('RaisePaymentProblemInput', {
+  fields: (t) => ({
+    orderId: t.globalID({ required: true, for: [GuaranteeOrderRef] }),
+    kind: t.field({ type: PaymentProblemKindEnum, required: true }),
+    description: t.string({ required: true }),
+  }),
+});
+
+const AnswerPaymentProblemInput = builder.inputType('AnswerPaymentProblemInput', {
+  fields: (t) => ({ problemId: t.globalID({ required: true, for: [PaymentProblemRef] }), answer: t.string({ required: true }) }),
+});
+
 const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('PaymentConfirmation').implement({
   fields: (t) => ({
     order: t.prismaField({ type: 'GuaranteeOrder', resolve: (query, c, _, ctx) => ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id: c.order.id } }) }),
@@ -337,6 +368,30 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SignOrderAgreementInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'SignOrderAgreementResult' } },
     resolve: async (query, _root, { input }, ctx) => reload(ctx, query, (await orders.signOrderAgreement(ctx, { ...input, orderId: input.orderId.id })).id),
+  }),
+  raisePaymentProblem: t.prismaField({
+    type: 'PaymentProblem',
+    description: 'The bidder asks the institution about a payment: paid but not issued, or refund a duplicate payment.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: RaisePaymentProblemInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'RaisePaymentProblemResult' } },
+    resolve: async (query, _root, { input }, ctx) => {
+      const problem = await orders.raisePaymentProblem(ctx, { ...input, orderId: input.orderId.id });
+      return ctx.db.paymentProblem.findUniqueOrThrow({ ...query, where: { id: problem.id } });
+    },
+  }),
+  answerPaymentProblem: t.prismaField({
+    type: 'PaymentProblem',
+    description: 'The institution answers a payment problem on one of its orders.',
+    skipTypeScopes: true,
+    authScopes: { loggedIn: true },
+    args: { input: t.arg({ type: AnswerPaymentProblemInput, required: true }) },
+    errors: { types: OrderErrors, directResult: true, union: { name: 'AnswerPaymentProblemResult' } },
+    resolve: async (query, _root, { input }, ctx) => {
+      const problem = await orders.answerPaymentProblem(ctx, { problemId: input.problemId.id, answer: input.answer });
+      return ctx.db.paymentProblem.findUniqueOrThrow({ ...query, where: { id: problem.id } });
+    },
   }),
   confirmPayment: t.field({
     type: PaymentConfirmationRef,

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AnswerPaymentProblemDocument,
+  ConfirmPaymentDocument,
+  OrderAgreementDocument,
+  OrderCountsDocument,
+  OrdersDocument,
+  RaisePaymentProblemDocument,
+  RegisterForSectionDocument,
+  SignOrderAgreementDocument,
+  SubmitOrderDocument,
+  TenantCatalogueDocument,
+} from '../../schema/generated/graphql.ts';
+import { signDigest } from '../../src/crypto/index.ts';
+import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
+import { startTestServer, type TestServer } from '../support/harness.ts';
+import { DEMO, smsLogin } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, publishSection, submit } from '../support/orders.ts';
+
+let server: TestServer;
+const queries: string[] = [];
+const tokens: Record<string, string> = {};
+const productIds: Record<string, string> = {};
+const bidder = DEMO_ENTERPRISES.find((e) => e.key === 'bidder')!;
+
+beforeAll(async () => {
+  server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
+  for (const [key, tenant, mobile] of [
+    ['hnAdmin', 'hunan', DEMO.ADMIN],
+    ['hnBidder', 'hunan', DEMO.BIDDER],
+    ['hnInstitution', 'hunan', DEMO.INSTITUTION],
+    ['xjAdmin', 'xinjiang', DEMO.ADMIN],
+    ['xjBidder', 'xinjiang', DEMO.BIDDER],
+    ['qzAdmin', 'quzhou', DEMO.ADMIN],
+    ['qzBidder', 'quzhou', DEMO.BIDDER],
+  ] as const) {
+    tokens[key] = await smsLogin(server, tenant, mobile);
+  }
+  for (const tenant of ['hunan', 'quzhou']) {
+    const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: tenant });
+    for (const group of catalogue.institutionGroups) for (const i of group.institutions) for (const p of i.products) productIds[p.code] = p.id;
+  }
+});
+afterAll(() => server?.stop());
+
+const as = (key: string) => server.client({ token: tokens[key] });
+
+describe('Quzhou: registration, credit information and e-signing', () => {
+  it('requires registration, then credit information and a signed agreement before payment', async () => {
+    const section = await publishSection(server, tokens.qzAdmin!, { depositAmount: '300000' });
+    const input = { sectionId: section.id, productId: productIds['qzrd-bid-guarantee']! };
+    const unregistered = await createOrder(server, tokens.qzBidder!, input, { bytes: PNG, name: 'permit.png' });
+    expect(unregistered).toMatchObject({ code: 'REGISTRATION_REQUIRED', field: 'input.sectionId', message: expect.stringMatching(/[\u4e00-\u9fa5]/) });
+
+    await as('qzBidder').request(RegisterForSectionDocument, { input: { sectionId: section.id, contactName: '王联系', contactMobile: '13700000000' } });
+    const order = expectOrder(await createOrder(server, tokens.qzBidder!, input, { bytes: PNG, name: 'permit.png' }));
+    expect(order).toMatchObject({ status: 'DRAFT', premium: '1500.00' });
+
+    const versions = { noticeVersion: '2025.12-demo', termsVersion: '2025.12-demo' };
+    expect(await submit(server, tokens.qzBidder!, order.id, { noticeVersion: 'old', termsVersion: '2025.12-demo' })).toMatchObject({
+      code: 'NOTICE_NOT_ACCEPTED',
+      field: 'input.noticeVersion',
+    });
+    expect(await submit(server, tokens.qzBidder!, order.id, versions)).toMatchObject({ code: 'CREDIT_INFO_REQUIRED', field: 'input.creditInfo' });
+    const withCredit = { input: { orderId: order.id, ...versions, creditInfo: { annualRevenue: '12000000', employees: 80 } } };
+    expect((await as('qzBidder').request(SubmitOrderDocument, withCredit)).submitOrder).toMatchObject({ code: 'AGREEMENT_NOT_SIGNED' });
+
+    const { order: withAgreement } = await as('qzBidder').request(OrderAgreementDocument, { id: order.id });
+    const agreement = withAgreement!.agreement!;
+    expect(agreement.text).toContain(bidder.name);
+    expect(agreement.signedAt).toBeNull();
+    const fixtures = new URL('../fixtures/demo-ca/enterprises/', import.meta.url);
+    const certificatePem = await readFile(new URL(`${bidder.uscc}.cert.pem`, fixtures), 'utf8');
+    const keyPem = await readFile(new URL(`${bidder.uscc}.key.pem`, fixtures), 'utf8');
+    const forged = await as('qzBidder').request(SignOrderAgreementDocument, {
+      input: { orderId: order.id, certificatePem, signature: signDigest(keyPem, 'a'.repeat(64)) },
+    });
+    expect(forged.signOrderAgreement).toMatchObject({ code: 'SIGNATURE_INVALID', field: 'input.signature' });
+    const signed = await as('qzBidder').request(SignOrderAgreementDocument, {
+      input: { orderId: order.id, certificatePem, signature: signDigest(keyPem, agreement.digest) },
+    });
+    expect(signed.signOrderAgreement).toMatchObject({ agreement: { digest: agreement.digest, signedAt: expect.any(String) } });
+
+    const submitted = (await as('qzBidder').request(SubmitOrderDocument, withCredit)).submitOrder;
+    expect(submitted).toMatchObject({ status: 'AWAITING_PAYMENT', creditApprovedAt: expect.any(String) });
+    expect(submitted.__typename === 'GuaranteeOrder' && submitted.timeline.map((step) => step.label)).toEqual(['申请中', '材料签章', '待支付']);
+  });
+});
+
+describe('payment problems (Xinjiang 2021)', () => {
+  it('are raised by the bidder and answered once by the institution', async () => {
+    const section = await publishSection(server, tokens.hnAdmin!, { depositAmount: '100000' });
+    const order = expectOrder(
+      await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: productIds['hn-demo-insurer-bid-bond']! }, { bytes: PNG, name: 'p.png' }),
+    );
+    await submit(server, tokens.hnBidder!, order.id, { noticeVersion: 'n/a', termsVersion: 'n/a' });
+    const tooEarly = await as('hnBidder').request(RaisePaymentProblemDocument, {
+      input: { orderId: order.id, kind: 'DUPLICATE_PAYMENT_REFUND', description: '重复支付' },
+    });
+    expect(tooEarly.raisePaymentProblem).toMatchObject({ code: 'PROBLEM_NOT_APPLICABLE', field: 'input.kind' });
+    const raised = (await as('hnBidder').request(RaisePaymentProblemDocument, {
+      input: { orderId: order.id, kind: 'PAID_NOT_ISSUED', description: '已于 10:05 转账 500 元，尚未出函' },
+    })).raisePaymentProblem;
+    expect(raised).toMatchObject({ kind: 'PAID_NOT_ISSUED', answer: null });
+    const problemId = raised.__typename === 'PaymentProblem' ? raised.id : '';
+    const answered = await as('hnInstitution').request(AnswerPaymentProblemDocument, { input: { problemId, answer: '款项已到账，正在出函' } });
+    expect(answered.answerPaymentProblem).toMatchObject({ answer: '款项已到账，正在出函', answeredAt: expect.any(String) });
+    const twice = await as('hnInstitution').request(AnswerPaymentProblemDocument, { input: { problemId, answer: '再次答复' } });
+    expect(twice.answerPaymentProblem).toMatchObject({ code: 'PROBLEM_ALREADY_ANSWERED' });
+  });
+});
+
+describe('order lists', () => {
+  let sectionCode = '';
+  beforeAll(async () => {
+    const section = await publishSection(server, tokens.hnAdmin!, { depositAmount: '100000' });
+    sectionCode = section.code;
+    const first = expectOrder(
+      await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: productIds['hn-demo-insurer-bid-bond']! }, { bytes: PNG, name: 'p.png' }),
+    );
+    await submit(server, tokens.hnBidder!, first.id, { noticeVersion: 'n/a', termsVersion: 'n/a' });
+    await as('hnInstitution').request(ConfirmPaymentDocument, {
+      input: { orderId: first.id, transactionId: 'LIST-TX-1', payerAccountName: bidder.name, payerAccountNumber: '6222020200112233445', amount: '500.00', paidAt: new Date().toISOString() },
+    });
+    // Sixty more closed orders of the same bidder (the list's shape does not depend on how they got there).
+    const db = server.database.prisma;
+    const template = await db.guaranteeOrder.findFirstOrThrow({ where: { number: first.number } });
+    const event = await db.orderEvent.findFirstOrThrow({ where: { orderId: template.id } });
+    const ids = Array.from({ length: 60 }, () => randomUUID());
+    await db.guaranteeOrder.createMany({
+      data: ids.map((id, i) => ({ ...template, id, number: `${template.number}-${i}`, liveKey: null, status: i % 2 ? 'ABANDONED' : 'EXPIRED', creditInfo: undefined })),
+    });
+    await db.orderEvent.createMany({ data: ids.map((orderId) => ({ ...event, id: randomUUID(), orderId, toStatus: 'ABANDONED' as const })) });
+  });
+
+  it('filter by status, search by section code, and count per status', async () => {
+    const paid = await as('hnBidder').request(OrdersDocument, { status: ['PAID'], first: 50 });
+    expect(paid.orders.totalCount).toBe(1);
+    expect(paid.orders.edges[0]!.node).toMatchObject({ status: 'PAID', section: { code: sectionCode }, latestEvent: { toStatus: 'PAID', label: '付款成功' } });
+    const bySection = await as('hnBidder').request(OrdersDocument, { search: sectionCode, first: 100 });
+    expect(bySection.orders.totalCount).toBe(61);
+    const { orderCounts } = await as('hnBidder').request(OrderCountsDocument, { search: sectionCode });
+    expect(Object.fromEntries(orderCounts.map((c) => [c.status, c.count]))).toMatchObject({ PAID: 1, ABANDONED: 30, EXPIRED: 30, DRAFT: 0 });
+  });
+
+  it('show each role its own: the institution its orders, the admin the tenant, other tenants nothing', async () => {
+    expect((await as('hnInstitution').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(61);
+    expect((await as('hnAdmin').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(61);
+    expect((await as('xjBidder').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(0);
+    expect((await as('xjAdmin').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(0);
+  });
+
+  it('load a page with section, institution, product and latest event in a constant number of SQL statements', async () => {
+    const count = async (first: number) => {
+      const before = queries.length;
+      const page = await as('hnBidder').request(OrdersDocument, { search: sectionCode, first });
+      expect(page.orders.edges).toHaveLength(first);
+      return queries.length - before;
+    };
+    const one = await count(1);
+    const fifty = await count(50);
+    expect(fifty).toBe(one);
+    expect(fifty).toBeLessThanOrEqual(8);
+  });
+});
