@@ -18,6 +18,8 @@ export interface AppServices {
   events: EventBus;
   log: Logger;
   identity: IdentityServices;
+  /** Encrypts the tenants' sealing keys and the institutions' signing keys (SEALING_MASTER_KEY; see keys.ts). */
+  sealingMasterKey: string;
 }
 
 /** Built once per request (HTTP) or per operation (WebSocket); services take it first. */
@@ -36,6 +38,7 @@ export interface Context {
   /** The caller's address (socket, or X-Forwarded-For behind a trusted proxy); for rate limits and audit. */
   clientAddress: string | undefined;
   identity: IdentityServices;
+  sealingMasterKey: string;
   /** Per-request DataLoaders: never shared between requests, so one viewer's cache never serves another. */
   loaders: Loaders;
   /** The tenant, or a TENANT_REQUIRED error for operations that cannot run without one. */
@@ -91,6 +94,7 @@ export async function createContext(app: AppServices, source: RequestSource): Pr
     ability: defineAbilityFor(viewer, app.tenants),
     clientAddress: source.clientAddress,
     identity: app.identity,
+    sealingMasterKey: app.sealingMasterKey,
     loaders: {
       tenantById: new DataLoader(async (ids) => ids.map((id) => app.tenants.byId(id))),
     },

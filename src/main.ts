@@ -25,7 +25,7 @@ try {
     port,
     logger: log,
     identity: { trustProxy: process.env.TRUST_PROXY === 'true', demoAccounts: process.env.DEMO_ACCOUNTS !== 'false' },
-    orderSweepIntervalMs: Number(process.env.ORDER_SWEEP_INTERVAL_MS ?? 30_000),
+    sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_MS ?? 30_000),
   });
   log.info(
     { url: server.url, database: databaseUrl ? 'postgres' : `pglite:${dataDir}`, pubsub: process.env.REDIS_URL ? 'redis' : 'memory' },

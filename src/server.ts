@@ -17,7 +17,9 @@ import { createEventBus } from './events/pubsub.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
-import { startOrderSweeper } from './domains/order/order-sweeper.ts';
+import { startSweeps } from './jobs/sweeps.ts';
+import { sealingMasterKey } from './domains/guarantee/keys.ts';
+import { isLetterDownload, serveLetter } from './domains/guarantee/letter-download.ts';
 import { loadTenants } from './tenants/load.ts';
 import { syncTenants } from './tenants/sync.ts';
 
@@ -37,8 +39,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Called with every SQL statement the application sends (tests count them per operation). */
   onQuery?: (sql: string) => void;
-  /** How often unpaid orders past their deadline are expired; 0 turns the sweep off (tests run it by hand). */
-  orderSweepIntervalMs?: number;
+  /** How often timed work runs (expiring unpaid orders, unsealing opened letters); 0 turns it off. */
+  sweepIntervalMs?: number;
   /** Login limits, SMS sender, proxy trust, demo accounts (see src/auth/config.ts). */
   identity?: IdentityOptions;
 }
@@ -74,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closeOnFailure.push(() => events.close());
     const identity = await createIdentityServices(database.prisma, log, options.identity);
     const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
-    const app: AppServices = { db: database.prisma, tenants, events, log, identity };
+    const app: AppServices = { db: database.prisma, tenants, events, log, identity, sealingMasterKey: await sealingMasterKey(database.prisma) };
     return await serve(app, database, options, demoAccountsCreated);
   } catch (error) {
     for (const close of closeOnFailure.reverse()) await close().catch(() => {});
@@ -133,6 +135,13 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       );
     }
     const clientAddress = clientAddressOf(req, app.identity.trustProxy);
+    if (req.method === 'GET' && isLetterDownload(path)) {
+      return void serveLetter(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
+        log.error({ err: error, requestId }, 'letter download failed');
+        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      });
+    }
     if (SIGNATURE_HEADERS.some((name) => req.headers[name] !== undefined)) {
       return void handleSignedRequest(req, res, { requestId, clientAddress });
     }
@@ -222,7 +231,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
 
   let closing: Promise<void> | undefined;
-  const sweeper = startOrderSweeper(app.db, log, options.orderSweepIntervalMs ?? 30_000);
+  const sweeper = startSweeps(app, options.sweepIntervalMs ?? 30_000);
 
   const close = () =>
     (closing ??= (async () => {

@@ -15,6 +15,7 @@ import {
 import type {
   BidSection,
   Enterprise,
+  Guarantee,
   GuaranteeOrder,
   SectionRegistration,
   Institution,
@@ -25,6 +26,7 @@ import type {
 } from '../db/generated/prisma/client.ts';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.ts';
 import { identityRules } from '../domains/identity/identity.rules.ts';
+import { guaranteeRules } from '../domains/guarantee/guarantee.rules.ts';
 import { orderRules } from '../domains/order/order.rules.ts';
 import { sectionRules } from '../domains/section/section.rules.ts';
 import type { Role, Viewer } from './viewer.ts';
@@ -36,6 +38,7 @@ export type Action = 'read' | 'create' | 'update' | 'delete';
 export type AppSubjects = Subjects<{
   BidSection: BidSection;
   Enterprise: Enterprise;
+  Guarantee: Guarantee;
   GuaranteeOrder: GuaranteeOrder;
   SectionRegistration: SectionRegistration;
   Institution: Institution;
@@ -65,7 +68,7 @@ export type RuleFunction = (can: AbilityBuilder<AppAbility>['can'], context: Rul
 export type DomainRules = Partial<Record<Role | 'any', RuleFunction>>;
 
 /** Every domain's rules. Later domains add theirs here. */
-const DOMAIN_RULES: DomainRules[] = [identityRules, sectionRules, orderRules];
+const DOMAIN_RULES: DomainRules[] = [identityRules, sectionRules, orderRules, guaranteeRules];
 
 /**
  * The ability of one request. Anonymous requests get an empty ability: public operations do not consult it.

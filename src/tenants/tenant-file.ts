@@ -72,6 +72,13 @@ const product = z.strictObject({
   demo: z.boolean().default(false),
 });
 
+/** A letter wording: `{{key}}` placeholders name LetterData keys (src/domains/guarantee/letter.ts). */
+const letterTemplate = z.strictObject({
+  title: z.string().min(1),
+  paragraphs: z.array(z.string().min(1)).min(1),
+  footer: z.string().optional(),
+});
+
 const institution = z.strictObject({
   code,
   name: z.string().min(1),
@@ -81,6 +88,8 @@ const institution = z.strictObject({
   payee: payee.optional(),
   hotline: z.string().optional(),
   online: z.boolean().default(true),
+  /** This institution's own letter wording, over the tenant's and the default. */
+  letterTemplate: letterTemplate.optional(),
   products: z.array(product).default([]),
 });
 
@@ -170,6 +179,8 @@ export const TenantFile = z.strictObject({
       trustedCaRoots: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** The tenant's letter wordings per institution kind, over the defaults. */
+  letterTemplates: z.partialRecord(InstitutionKind, letterTemplate).optional(),
   documents: z
     .strictObject({
       notice: document,

@@ -149,6 +149,15 @@ const MATRIX: MatrixRow[] = [
       payerAccountNumber: "6222000011112222", amount: "600", paidAt: "2025-01-01T00:00:00Z" }) { __typename ${ERROR} } }`,
     allowed: ['INSTITUTION', 'API_CLIENT'],
   },
+  // Guarantees (issue 6).
+  { operation: 'Query.guarantees', query: '{ guarantees(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.guarantee', query: `{ guarantee(id: "${gid('Guarantee')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.verifyGuarantee', query: `{ verifyGuarantee(number: "BH-1", digest: "${'a'.repeat(64)}") { valid reason } }`, allowed: EVERYONE },
+  {
+    operation: 'Mutation.issueGuarantee',
+    query: `mutation { issueGuarantee(input: { orderId: "${gid('GuaranteeOrder')}" }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
   { operation: 'Subscription.heartbeat', query: 'subscription { heartbeat(intervalMs: 100, count: 1) { sequence } }', allowed: EVERYONE },
 ];
 

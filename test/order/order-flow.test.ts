@@ -269,7 +269,7 @@ describe('illegal moves and bad input', () => {
 
 describe('the expiry sweep of a running server', () => {
   it('expires overdue unpaid orders on its own', async () => {
-    const own = await startTestServer({ orderSweepIntervalMs: 100 });
+    const own = await startTestServer({ sweepIntervalMs: 100 });
     try {
       const admin = await smsLogin(own, 'hunan', DEMO.ADMIN);
       const hunanBidder = await smsLogin(own, 'hunan', DEMO.BIDDER);

@@ -439,16 +439,23 @@ async function withOrder<T>(
 ): Promise<T> {
   const tenant = ctx.requireTenant();
   return ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM "GuaranteeOrder" WHERE id = ${orderId}::uuid AND "tenantId" = ${tenant.id}::uuid FOR UPDATE`;
-    const order = await tx.guaranteeOrder.findFirst({ where: { id: orderId, tenantId: tenant.id } });
-    if (!order || !ctx.ability.can('read', subject('GuaranteeOrder', order))) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
+    const order = await lockOrder(tx, orderId, tenant.id);
+    if (!ctx.ability.can('read', subject('GuaranteeOrder', order))) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
     if (!ctx.ability.can(action, subject('GuaranteeOrder', order))) throw new ForbiddenError();
     return work(tx, order, tenant);
   });
 }
 
+/** Locks the order's row for the rest of the transaction and reads it; null when the tenant has no such order. */
+export async function lockOrder(tx: Prisma.TransactionClient, orderId: string, tenantId: string): Promise<GuaranteeOrder> {
+  await tx.$queryRaw`SELECT id FROM "GuaranteeOrder" WHERE id = ${orderId}::uuid AND "tenantId" = ${tenantId}::uuid FOR UPDATE`;
+  const order = await tx.guaranteeOrder.findFirst({ where: { id: orderId, tenantId } });
+  if (!order) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
+  return order;
+}
+
 /** Operation-level gate: the active role must be `role` (and act for an enterprise or institution). */
-function requireRole(ctx: Context, role: 'BIDDER' | 'INSTITUTION', message: string) {
+export function requireRole(ctx: Context, role: 'BIDDER' | 'INSTITUTION', message: string) {
   const viewer = ctx.viewer;
   if (!viewer) throw new UnauthenticatedError();
   if (viewer.role !== role || (role === 'BIDDER' ? !viewer.enterpriseId : !viewer.institutionId)) throw new ForbiddenError(message);

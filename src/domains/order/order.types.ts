@@ -11,6 +11,7 @@ import { ProductUnavailableError } from '../catalog/catalog.service.ts';
 import { BidSectionRef } from '../section/section.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
+import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
 
 const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
@@ -152,6 +153,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
       resolve: (o) => o.events[0] ?? null,
     }),
     payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
+    guarantee: t.relation('guarantee', { nullable: true, description: 'The guarantee issued for it, once ISSUED.' }),
     paymentProblems: t.relation('problems', { query: { orderBy: { createdAt: 'asc' } } }),
     agreement: t.field({
       type: Agreement,
@@ -400,7 +402,10 @@ builder.mutationFields((t) => ({
     authScopes: { loggedIn: true },
     args: { input: t.arg({ type: ConfirmPaymentInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'ConfirmPaymentResult' } },
-    resolve: (_root, { input }, ctx) => orders.confirmPayment(ctx, { ...input, orderId: input.orderId.id }),
+    resolve: async (_root, { input }, ctx) => {
+      const confirmation = await orders.confirmPayment(ctx, { ...input, orderId: input.orderId.id });
+      return confirmation.repeated ? confirmation : { ...confirmation, order: await issueIfRealTime(ctx, confirmation.order) };
+    },
   }),
 }));
 

@@ -4,7 +4,8 @@ import type { DomainRules } from '../../auth/ability.ts';
  * Who sees and manages bid sections.
  * - bidders read every section of their tenant (they choose one to apply for) and register for them;
  * - a tenderee reads its own sections, an agent the sections it manages;
- * - an institution reads the sections of its tenant (orders name them);
+ * - an institution does not list sections: it meets them only through the orders placed with it, where the tenant may
+ *   seal their names until the bid opening;
  * - an admin publishes sections and records their events in its own tenant and reads its cities' too.
  */
 export const sectionRules: DomainRules = {
@@ -17,9 +18,6 @@ export const sectionRules: DomainRules = {
   },
   AGENT: (can, { viewer, tenant }) => {
     if (viewer.enterpriseId) can('read', 'BidSection', { tenantId: tenant.id, agentId: viewer.enterpriseId });
-  },
-  INSTITUTION: (can, { tenant }) => {
-    can('read', 'BidSection', { tenantId: tenant.id });
   },
   ADMIN: (can, { tenant, readableTenantIds }) => {
     can('read', 'BidSection', { tenantId: { in: readableTenantIds } });

@@ -6,6 +6,7 @@ import { requireProjectType } from '../catalog/catalog.service.ts';
 import { parseAmount } from '../catalog/money.ts';
 import type { ProjectType } from '../../tenants/tenant-file.ts';
 import { recordDomainEvent } from '../../events/outbox.ts';
+import { unsealDueLetters } from '../guarantee/guarantee.service.ts';
 
 export interface PublishSectionInput {
   code: string;
@@ -84,7 +85,7 @@ export async function recordSectionEvent(
 ): Promise<BidSection> {
   const tenant = ctx.requireTenant();
   if (!ctx.ability.can('update', 'BidSection')) throw new ForbiddenError('Only an admin records section events');
-  return ctx.db.$transaction(async (tx) => {
+  const section = await ctx.db.$transaction(async (tx) => {
     const section = await tx.bidSection.findFirst({ where: { id: input.sectionId, tenantId: tenant.id } });
     if (!section || !ctx.ability.can('read', subject('BidSection', section))) throw new NotFoundError('Section', 'input.sectionId', 'SECTION_NOT_FOUND');
     if (!ctx.ability.can('update', subject('BidSection', section))) throw new ForbiddenError();
@@ -127,6 +128,9 @@ export async function recordSectionEvent(
     });
     return tx.bidSection.findUniqueOrThrow({ where: { id: section.id } });
   });
+  // An admin's "opened" unseals the section's letters at once rather than at the next sweep.
+  if (input.kind === 'OPENED') await unsealDueLetters({ db: ctx.db, sealingMasterKey: ctx.sealingMasterKey, log: ctx.log }, { sectionId: section.id });
+  return section;
 }
 
 /** Registers the bidder's enterprise for a section (Quzhou: required before any payment method is usable). */

@@ -6,6 +6,8 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../
 import { ProjectTypeEnum } from '../catalog/catalog.types.ts';
 import { formatMoney } from '../catalog/money.ts';
 import * as sections from './section.service.ts';
+import { sealText } from '../../crypto/index.ts';
+import { currentSealingKey } from '../guarantee/keys.ts';
 
 export const SectionStatusEnum = builder.enumType('SectionStatus', {
   description: 'OPEN, SUSPENDED 暂停, CHANGED 变更, FAILED 流标, TERMINATED 终止, OPENED 已开标.',
@@ -27,6 +29,23 @@ const SectionEventRef = builder.prismaObject('SectionEvent', {
 });
 
 const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+const SEALED_NOTE = 'Ciphertext (sealed to the tenant key) for institutions before the bid opening where the tenant seals application data.';
+
+/** Xinjiang 2025 1.2.3: the institution sees who bids on what only as ciphertext until the bid opening. */
+function sealsFor(ctx: Context, section: { tenantId: string; openingAt: Date; status: string }): boolean {
+  return (
+    ctx.viewer?.role === 'INSTITUTION' &&
+    ctx.tenants.byId(section.tenantId)?.config.sealing.sealApplicationFields === true &&
+    section.status !== 'OPENED' &&
+    section.openingAt.getTime() > Date.now()
+  );
+}
+
+async function sealedForViewer(ctx: Context, section: { tenantId: string; openingAt: Date; status: string }, value: string): Promise<string> {
+  if (!sealsFor(ctx, section)) return value;
+  const key = await currentSealingKey(ctx.db, section.tenantId, ctx.sealingMasterKey);
+  return sealText(value, key.publicKeyPem);
+}
 
 export const BidSectionRef = builder.prismaNode('BidSection', {
   id: { field: 'id' },
@@ -34,17 +53,30 @@ export const BidSectionRef = builder.prismaNode('BidSection', {
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('BidSection'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
-    code: t.exposeString('code'),
-    name: t.exposeString('name'),
-    projectName: t.exposeString('projectName'),
+    code: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.code) }),
+    name: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.name) }),
+    projectName: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.projectName) }),
+    sealed: t.boolean({
+      description: 'Whether name, code, project and tenderee are shown to you as ciphertext (institutions, before opening, where the tenant seals them).',
+      resolve: (s, _, ctx) => sealsFor(ctx, s),
+    }),
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
     depositAmount: t.field({ type: 'Decimal', description: '保证金金额, yuan.', resolve: (s) => formatMoney(s.depositAmount) }),
     openingAt: t.expose('openingAt', { type: 'DateTime' }),
     bidValidityDays: t.exposeInt('bidValidityDays'),
     status: t.expose('status', { type: SectionStatusEnum }),
     opened: t.boolean({ description: 'Whether the bid opening time has passed.', resolve: (s) => s.status === 'OPENED' || s.openingAt.getTime() <= Date.now() }),
-    tendereeName: t.string({ select: { tenderee: { select: { name: true } } }, resolve: (s) => s.tenderee.name }),
-    agentName: t.string({ nullable: true, select: { agent: { select: { name: true } } }, resolve: (s) => s.agent?.name ?? null }),
+    tendereeName: t.string({
+      description: SEALED_NOTE,
+      select: { tenderee: { select: { name: true } } },
+      resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.tenderee.name),
+    }),
+    agentName: t.string({
+      nullable: true,
+      description: SEALED_NOTE,
+      select: { agent: { select: { name: true } } },
+      resolve: (s, _, ctx) => (s.agent ? sealedForViewer(ctx, s, s.agent.name) : null),
+    }),
     registered: t.boolean({
       description: "Whether the viewer's enterprise registered for it (Quzhou requires it before payment).",
       select: (_args, ctx) => ({ registrations: { where: { enterpriseId: ctx.viewer?.enterpriseId ?? NO_TENANT }, select: { id: true } } }),
