@@ -4,6 +4,7 @@ import { basename, join, relative } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { TenantFile } from './tenant-file.ts';
+import { validateLetterTemplate, type LetterTemplate } from '../domains/guarantee/letter.ts';
 
 /** A tenant file after inheritance and validation. */
 export interface LoadedTenant {
@@ -226,12 +227,28 @@ function crossCheck(file: string, tenant: TenantFile): TenantFileProblem[] {
       }
     });
   });
+  for (const [kind, template] of Object.entries(tenant.letterTemplates ?? {})) {
+    problems.push(...templateProblems(file, `letterTemplates.${kind}`, template));
+  }
+  tenant.institutions.forEach((institution, i) => {
+    if (institution.letterTemplate) problems.push(...templateProblems(file, `institutions[${i}].letterTemplate`, institution.letterTemplate));
+  });
   const codes = new Set<string>();
   for (const [i, rule] of tenant.refunds.rules.entries()) {
     if (codes.has(rule.code)) problems.push({ file, path: `refunds.rules[${i}].code`, message: `rule "${rule.code}" is defined twice` });
     codes.add(rule.code);
   }
   return problems;
+}
+
+function templateProblems(file: string, path: string, template: LetterTemplate | undefined): TenantFileProblem[] {
+  if (!template) return [];
+  try {
+    validateLetterTemplate(template);
+    return [];
+  } catch (error) {
+    return [{ file, path, message: (error as Error).message }];
+  }
 }
 
 function zodProblems(file: string, error: z.ZodError): TenantFileProblem[] {

@@ -89,6 +89,13 @@ institutions:
       /overrides institution "ghost", which .*prov\.yaml \(its parent\) does not define/,
     ],
     [
+      'a letter template naming an unknown placeholder',
+      { 'prov.yaml': `${province}\nletterTemplates:\n  INSURER: { title: 保单, paragraphs: ['{{bidderNmae}}'] }\n` },
+      'prov.yaml',
+      'letterTemplates.INSURER',
+      /bidderNmae/,
+    ],
+    [
       'a product for a project type the tenant lacks',
       { 'prov.yaml': province.replace('issuance: REVIEWED }', 'issuance: REVIEWED, projectTypes: [SOE_PROCUREMENT] }') },
       'prov.yaml',

@@ -234,7 +234,7 @@ export async function verifyGuarantee(db: PrismaClient, tenant: TenantContext, n
   return { valid: signatureValid, reason: signatureValid ? 'OK' : 'SIGNATURE_INVALID', guarantee: match, signatureValid };
 }
 
-function letterTemplate(tenant: TenantContext, institutionCode: string, kind: 'INSURER' | 'BANK' | 'GUARANTOR'): LetterTemplate {
+export function letterTemplate(tenant: TenantContext, institutionCode: string, kind: 'INSURER' | 'BANK' | 'GUARANTOR'): LetterTemplate {
   const institution = tenant.config.institutions.find((i) => i.code === institutionCode);
   return institution?.letterTemplate ?? tenant.config.letterTemplates?.[kind] ?? defaultLetterTemplate(kind);
 }
