@@ -9,6 +9,12 @@ import './domains/section/section.types.ts';
 import './files/file.types.ts';
 import './domains/order/order.types.ts';
 import './domains/guarantee/guarantee.types.ts';
+import './domains/refund/refund.types.ts';
+import './domains/extension/extension.types.ts';
+import './domains/cancellation/cancellation.types.ts';
+import './domains/claim/claim.types.ts';
+import './domains/invoice/invoice.types.ts';
+import './domains/review/review.types.ts';
 
 let schema: GraphQLSchema | undefined;
 

@@ -14,9 +14,15 @@ import {
 } from '@casl/prisma/runtime';
 import type {
   BidSection,
+  Cancellation,
+  Claim,
   Enterprise,
+  Extension,
   Guarantee,
   GuaranteeOrder,
+  Invoice,
+  Refund,
+  Review,
   SectionRegistration,
   Institution,
   InstitutionApiClient,
@@ -26,7 +32,13 @@ import type {
 } from '../db/generated/prisma/client.ts';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.ts';
 import { identityRules } from '../domains/identity/identity.rules.ts';
+import { cancellationRules } from '../domains/cancellation/cancellation.rules.ts';
+import { claimRules } from '../domains/claim/claim.rules.ts';
+import { extensionRules } from '../domains/extension/extension.rules.ts';
 import { guaranteeRules } from '../domains/guarantee/guarantee.rules.ts';
+import { invoiceRules } from '../domains/invoice/invoice.rules.ts';
+import { refundRules } from '../domains/refund/refund.rules.ts';
+import { reviewRules } from '../domains/review/review.rules.ts';
 import { orderRules } from '../domains/order/order.rules.ts';
 import { sectionRules } from '../domains/section/section.rules.ts';
 import type { Role, Viewer } from './viewer.ts';
@@ -37,9 +49,15 @@ export type Action = 'read' | 'create' | 'update' | 'delete';
 
 export type AppSubjects = Subjects<{
   BidSection: BidSection;
+  Cancellation: Cancellation;
+  Claim: Claim;
   Enterprise: Enterprise;
+  Extension: Extension;
   Guarantee: Guarantee;
   GuaranteeOrder: GuaranteeOrder;
+  Invoice: Invoice;
+  Refund: Refund;
+  Review: Review;
   SectionRegistration: SectionRegistration;
   Institution: Institution;
   InstitutionApiClient: InstitutionApiClient;
@@ -68,7 +86,18 @@ export type RuleFunction = (can: AbilityBuilder<AppAbility>['can'], context: Rul
 export type DomainRules = Partial<Record<Role | 'any', RuleFunction>>;
 
 /** Every domain's rules. Later domains add theirs here. */
-const DOMAIN_RULES: DomainRules[] = [identityRules, sectionRules, orderRules, guaranteeRules];
+const DOMAIN_RULES: DomainRules[] = [
+  identityRules,
+  sectionRules,
+  orderRules,
+  guaranteeRules,
+  refundRules,
+  extensionRules,
+  cancellationRules,
+  claimRules,
+  invoiceRules,
+  reviewRules,
+];
 
 /**
  * The ability of one request. Anonymous requests get an empty ability: public operations do not consult it.
