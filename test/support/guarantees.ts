@@ -48,7 +48,7 @@ const permitSent = new WeakMap<TestServer, Set<string>>();
 export async function issuedGuarantee(
   server: TestServer,
   actors: TenantActors,
-  options: { depositAmount?: string; opened?: boolean; openingInDays?: number } = {},
+  options: { depositAmount?: string; opened?: boolean; openingInDays?: number; institutionCode?: string; institutionToken?: string } = {},
 ) {
   const { DEMO_ENTERPRISES: enterprises } = await import('../../src/domains/identity/demo-seed.ts');
   const section = await publishSection(server, actors.admin, {
@@ -57,7 +57,12 @@ export async function issuedGuarantee(
     openingAt: new Date(Date.now() + (options.openingInDays ?? 10) * 86_400_000).toISOString(),
   });
   const first = await server.app.db.institution.findFirstOrThrow({
-    where: { tenant: { code: actors.tenant }, retiredAt: null, products: { some: { status: 'ACTIVE' } } },
+    where: {
+      tenant: { code: actors.tenant },
+      retiredAt: null,
+      products: { some: { status: 'ACTIVE' } },
+      ...(options.institutionCode ? { code: options.institutionCode } : {}),
+    },
     orderBy: { position: 'asc' },
     include: { products: { where: { status: 'ACTIVE' }, orderBy: { position: 'asc' } } },
   });
@@ -72,15 +77,16 @@ export async function issuedGuarantee(
     ? { noticeVersion: tenantConfig.documents.notice.version, termsVersion: tenantConfig.documents.terms.version }
     : { noticeVersion: 'n/a', termsVersion: 'n/a' };
   const submitted = await submit(server, actors.bidder, order.id, versions);
+  const institution = options.institutionToken ?? actors.institution;
   if (submitted.__typename === 'GuaranteeOrder' && submitted.status === 'UNDER_REVIEW') {
-    await server.client({ token: actors.institution }).request(DecideUnderwritingDocument, { input: { orderId: order.id, approve: true } });
+    await server.client({ token: institution }).request(DecideUnderwritingDocument, { input: { orderId: order.id, approve: true } });
   }
-  const { confirmPayment } = await server.client({ token: actors.institution }).request(ConfirmPaymentDocument, {
+  const { confirmPayment } = await server.client({ token: institution }).request(ConfirmPaymentDocument, {
     input: { orderId: order.id, transactionId: `TX-${order.number}`, payerAccountName: bidder.name, payerAccountNumber: BASIC_ACCOUNT, amount: order.premium, paidAt: new Date().toISOString() },
   });
   if (confirmPayment.__typename !== 'PaymentConfirmation') throw new Error(`confirmPayment: ${JSON.stringify(confirmPayment)}`);
   if (confirmPayment.order.status !== 'ISSUED') {
-    const issued = await server.client({ token: actors.institution }).request(IssueGuaranteeDocument, { input: { orderId: order.id } });
+    const issued = await server.client({ token: institution }).request(IssueGuaranteeDocument, { input: { orderId: order.id } });
     if (issued.issueGuarantee.__typename !== 'Guarantee') throw new Error(`issueGuarantee: ${JSON.stringify(issued)}`);
   }
   if (options.opened) {
@@ -90,4 +96,21 @@ export async function issuedGuarantee(
   const guarantee = guarantees.edges[0]?.node;
   if (!guarantee) throw new Error(`no guarantee for ${order.number}`);
   return { guarantee, section, order };
+}
+
+let extraUsers = 0;
+/**
+ * Logs in a console user of another institution of the tenant (the demo INSTITUTION user belongs to the first one):
+ * the user, its role and membership are made directly, as an operator's onboarding would.
+ */
+export async function institutionLogin(server: TestServer, tenant: string, institutionCode: string): Promise<string> {
+  const db = server.app.db;
+  extraUsers += 1;
+  const mobile = `1370${String(process.pid % 1000).padStart(3, '0')}${String(extraUsers).padStart(4, '0')}`;
+  const tenantRow = await db.tenant.findUniqueOrThrow({ where: { code: tenant } });
+  const institution = await db.institution.findUniqueOrThrow({ where: { tenantId_code: { tenantId: tenantRow.id, code: institutionCode } } });
+  const user = await db.user.create({ data: { mobile, name: `${institution.name}经办` } });
+  await db.userRole.create({ data: { userId: user.id, tenantId: tenantRow.id, role: 'INSTITUTION' } });
+  await db.institutionMembership.create({ data: { userId: user.id, tenantId: tenantRow.id, institutionId: institution.id } });
+  return smsLogin(server, tenant, mobile);
 }
