@@ -10,6 +10,7 @@ import {
   RequestRefundDocument,
   type RefundReason,
 } from '../../schema/generated/graphql.ts';
+import { expireGuarantees } from '../../src/domains/guarantee/guarantee.service.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { issuedGuarantee, tenantActors, type TenantActors } from '../support/guarantees.ts';
 
@@ -85,6 +86,19 @@ describe('Xinjiang refund rules through the API', () => {
     const refused = await requestRefund(xj.bidder, guarantee.id, 'WITHDRAWN');
     expect(refused).toMatchObject({ __typename: 'RefundNotAllowedError', code: 'REFUND_NOT_ALLOWED', rule: 'XJ_CASE4_NOT_REFUNDABLE', message: expect.stringContaining('第4条') });
     expect((await afterSale(xj.bidder, guarantee.id)).status).toBe('EFFECTIVE');
+  });
+});
+
+describe('the end of validity', () => {
+  it('expires an effective guarantee once, and then no refund is possible', async () => {
+    const { guarantee } = await issuedGuarantee(server, hn);
+    const end = Date.parse(guarantee.validUntil!);
+    expect(await expireGuarantees(server.database.prisma, new Date(end - 1000))).toBe(0);
+    expect(await expireGuarantees(server.database.prisma, new Date(end + 1000))).toBeGreaterThanOrEqual(1);
+    expect(await expireGuarantees(server.database.prisma, new Date(end + 1000))).toBe(0);
+    const after = await afterSale(hn.bidder, guarantee.id);
+    expect(after.status).toBe('EXPIRED');
+    expect(after.refundability.allowed).toBe(false);
   });
 });
 

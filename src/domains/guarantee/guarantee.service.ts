@@ -10,6 +10,7 @@ import { formatMoney } from '../catalog/money.ts';
 import { findOrderTransition } from '../order/order-states.ts';
 import { lockOrder, requireRole, transitionOrder, type OrderActorRef } from '../order/order.service.ts';
 import { currentSealingKey, institutionSigningKey, sealingKeyById } from './keys.ts';
+import { transitionGuarantee } from './guarantee-states.ts';
 import { amountInWords, defaultLetterTemplate, renderLetterPdf, type LetterTemplate } from './letter.ts';
 
 const DAY = 86_400_000;
@@ -259,4 +260,22 @@ export async function issueIfRealTime(ctx: Context, order: GuaranteeOrder): Prom
     ctx.log.error({ err: error, orderId: order.id }, 'real-time issuance failed; the order stays PAID');
   }
   return ctx.db.guaranteeOrder.findUniqueOrThrow({ where: { id: order.id } });
+}
+
+/**
+ * Guarantees past the end of their validity become EXPIRED (EFFECTIVE or partly paid ones; those with a refund,
+ * claim or cancellation under way wait for it). Claimed FOR UPDATE SKIP LOCKED, so several instances never expire
+ * one twice. Returns how many expired.
+ */
+export async function expireGuarantees(db: PrismaClient, now = new Date(), limit = 200): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const due = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM "Guarantee"
+      WHERE status IN ('EFFECTIVE', 'CLAIM_PAID') AND "validUntil" <= ${now}
+      ORDER BY "validUntil" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+    for (const { id } of due) {
+      await transitionGuarantee(tx, await tx.guarantee.findUniqueOrThrow({ where: { id } }), 'EXPIRE');
+    }
+    return due.length;
+  });
 }
