@@ -53,6 +53,8 @@ try {
 } catch (error) {
   if (error instanceof TenantConfigError || error instanceof DatabaseUnreachableError) {
     console.error(`Cannot start: ${error.message}`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Cannot start: port ${port} is already in use; set PORT to a free one`);
   } else {
     console.error('Cannot start:', error);
   }
