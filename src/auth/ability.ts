@@ -6,7 +6,7 @@
  */
 import { AbilityBuilder, type Ability } from '@casl/ability';
 import {
-  accessibleBy,
+  accessibleBy as caslAccessibleBy,
   createPrismaAbility,
   type PrismaQueryOf,
   type Subjects,
@@ -43,7 +43,23 @@ import { orderRules } from '../domains/order/order.rules.ts';
 import { sectionRules } from '../domains/section/section.rules.ts';
 import type { Role, Viewer } from './viewer.ts';
 
-export { accessibleBy };
+/** A where clause no row satisfies. */
+const NOTHING = { id: { in: [] as string[] } };
+
+/**
+ * The rows `ability` may `action`, as a Prisma where clause to merge into a query (lists are filtered in SQL, never
+ * after loading). Where the role has no rule for the model, CASL answers `{ OR: [] }`, which Prisma 7 drops inside an
+ * `AND: [...]` list (matching every row): that case becomes a clause that matches nothing.
+ */
+export function accessibleBy(ability: AppAbility, action: Action = 'read') {
+  const records = caslAccessibleBy(ability, action);
+  return {
+    ofType<M extends SubjectName & Prisma.ModelName>(model: M): WhereInput<M> {
+      const where = records.ofType(model) as { OR?: unknown[] };
+      return (Array.isArray(where.OR) && where.OR.length === 0 ? NOTHING : where) as WhereInput<M>;
+    },
+  };
+}
 
 export type Action = 'read' | 'create' | 'update' | 'delete';
 

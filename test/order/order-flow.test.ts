@@ -167,9 +167,10 @@ describe('Hunan, a real-time product: straight to payment, 30-minute expiry', ()
         expireUnpaidOrders(server.database.prisma, new Date(Date.now() + 31 * 60_000)),
         pay('hnInstitution', order.id, { amount: '500.00', paidAt: new Date().toISOString() }),
       ]);
-      expect(payment.confirmPayment).toMatchObject({ order: { status: 'PAID' } });
+      // Paid, and (a real-time product) issued at once; never expired.
+      expect(payment.confirmPayment).toMatchObject({ order: { status: 'ISSUED' } });
       const final = await read('hnBidder', order.id);
-      expect(final?.status).toBe('PAID');
+      expect(final?.status).toBe('ISSUED');
       expect(final?.timeline.filter((step) => step.toStatus === 'PAID')).toHaveLength(1);
     }
   });
@@ -210,7 +211,7 @@ describe('illegal moves and bad input', () => {
     expect(underwriting).toMatchObject({ code: 'ILLEGAL_TRANSITION' });
     await pay('hnInstitution', order.id, { amount: '500.00' });
     const abandon = (await as('hnBidder').request(AbandonOrderDocument, { input: { orderId: order.id } })).abandonOrder;
-    expect(abandon).toMatchObject({ code: 'ILLEGAL_TRANSITION', message: expect.stringContaining('PAID') });
+    expect(abandon).toMatchObject({ code: 'ILLEGAL_TRANSITION', message: expect.stringContaining('ISSUED') });
   });
 
   it('lets a bidder abandon an unpaid order and apply again, but not hold two live orders', async () => {

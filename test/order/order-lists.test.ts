@@ -31,6 +31,8 @@ beforeAll(async () => {
     ['hnAdmin', 'hunan', DEMO.ADMIN],
     ['hnBidder', 'hunan', DEMO.BIDDER],
     ['hnInstitution', 'hunan', DEMO.INSTITUTION],
+    ['hnTenderee', 'hunan', DEMO.TENDEREE],
+    ['hnAgent', 'hunan', DEMO.AGENT],
     ['xjAdmin', 'xinjiang', DEMO.ADMIN],
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['qzAdmin', 'quzhou', DEMO.ADMIN],
@@ -136,13 +138,14 @@ describe('order lists', () => {
   });
 
   it('filter by status, search by section code, and count per status', async () => {
-    const paid = await as('hnBidder').request(OrdersDocument, { status: ['PAID'], first: 50 });
-    expect(paid.orders.totalCount).toBe(1);
-    expect(paid.orders.edges[0]!.node).toMatchObject({ status: 'PAID', section: { code: sectionCode }, latestEvent: { toStatus: 'PAID', label: '付款成功' } });
+    // The real-time product issued the paid order at once.
+    const issued = await as('hnBidder').request(OrdersDocument, { status: ['ISSUED'], search: sectionCode, first: 50 });
+    expect(issued.orders.totalCount).toBe(1);
+    expect(issued.orders.edges[0]!.node).toMatchObject({ status: 'ISSUED', section: { code: sectionCode }, latestEvent: { toStatus: 'ISSUED', label: '投保成功' } });
     const bySection = await as('hnBidder').request(OrdersDocument, { search: sectionCode, first: 100 });
     expect(bySection.orders.totalCount).toBe(61);
     const { orderCounts } = await as('hnBidder').request(OrderCountsDocument, { search: sectionCode });
-    expect(Object.fromEntries(orderCounts.map((c) => [c.status, c.count]))).toMatchObject({ PAID: 1, ABANDONED: 30, EXPIRED: 30, DRAFT: 0 });
+    expect(Object.fromEntries(orderCounts.map((c) => [c.status, c.count]))).toMatchObject({ ISSUED: 1, PAID: 0, ABANDONED: 30, EXPIRED: 30, DRAFT: 0 });
   });
 
   it('show each role its own: the institution its orders, the admin the tenant, other tenants nothing', async () => {
@@ -150,6 +153,15 @@ describe('order lists', () => {
     expect((await as('hnAdmin').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(61);
     expect((await as('xjBidder').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(0);
     expect((await as('xjAdmin').request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(0);
+  });
+
+  it('show roles without a rule for orders nothing at all (the tenderee and agent, before and after opening)', async () => {
+    for (const key of ['hnTenderee', 'hnAgent']) {
+      expect((await as(key).request(OrdersDocument, { search: sectionCode })).orders.totalCount).toBe(0);
+      expect((await as(key).request(OrdersDocument, {})).orders.totalCount).toBe(0);
+      const { orderCounts } = await as(key).request(OrderCountsDocument, {});
+      expect(orderCounts.every((c) => c.count === 0)).toBe(true);
+    }
   });
 
   it('load a page with section, institution, product and latest event in a constant number of SQL statements', async () => {
