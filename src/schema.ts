@@ -8,6 +8,7 @@ import './domains/identity/identity.mutations.ts';
 import './domains/section/section.types.ts';
 import './files/file.types.ts';
 import './domains/order/order.types.ts';
+import './domains/live/live.types.ts';
 import './domains/guarantee/guarantee.types.ts';
 import './domains/refund/refund.types.ts';
 import './domains/extension/extension.types.ts';

@@ -14,12 +14,15 @@ import { createContext, type AppServices, type Context, type RequestSource } fro
 import { openDatabase, type Database, type DatabaseTarget } from './db/database.ts';
 import { AppError } from './errors.ts';
 import { createEventBus } from './events/pubsub.ts';
+import { useRelayKick } from './events/kick-plugin.ts';
+import { startLiveEvents, type LiveOptions } from './events/live.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
 import { startSweeps } from './jobs/sweeps.ts';
 import { sealingMasterKey } from './domains/guarantee/keys.ts';
 import { isLetterDownload, serveLetter } from './domains/guarantee/letter-download.ts';
+import { isInvoiceDownload, serveInvoice } from './domains/invoice/invoice-download.ts';
 import { loadTenants } from './tenants/load.ts';
 import { syncTenants } from './tenants/sync.ts';
 
@@ -43,6 +46,8 @@ export interface ServerOptions {
   sweepIntervalMs?: number;
   /** Login limits, SMS sender, proxy trust, demo accounts (see src/auth/config.ts). */
   identity?: IdentityOptions;
+  /** Outbox relay and live subscriptions: poll interval, per-viewer limit, queue bound, session re-check (src/events/config.ts). */
+  live?: Partial<LiveOptions>;
 }
 
 export interface RunningServer {
@@ -77,6 +82,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const identity = await createIdentityServices(database.prisma, log, options.identity);
     const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
     const app: AppServices = { db: database.prisma, tenants, events, log, identity, sealingMasterKey: await sealingMasterKey(database.prisma) };
+    // Live events: the outbox relay and this instance's subscription hub (stopped by events.close()).
+    await startLiveEvents(app, options.live);
     return await serve(app, database, options, demoAccountsCreated);
   } catch (error) {
     for (const close of closeOnFailure.reverse()) await close().catch(() => {});
@@ -104,7 +111,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     },
     landingPage: false,
     healthCheckEndpoint: false as never,
-    plugins: [useStableErrorCodes()],
+    plugins: [useStableErrorCodes(), useRelayKick(app.events)],
   });
 
   let accepting = true;
@@ -138,6 +145,13 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     if (req.method === 'GET' && isLetterDownload(path)) {
       return void serveLetter(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
         log.error({ err: error, requestId }, 'letter download failed');
+        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      });
+    }
+    if (req.method === 'GET' && isInvoiceDownload(path)) {
+      return void serveInvoice(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
+        log.error({ err: error, requestId }, 'invoice download failed');
         if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.end();
       });
@@ -182,6 +196,8 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       );
       res.writeHead(response.status, Object.fromEntries(response.headers));
       const reader = response.body?.getReader();
+      // A signed subscription (SSE) ends when its client goes away: cancel the stream so the subscription closes.
+      res.once('close', () => void reader?.cancel().catch(() => {}));
       for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader!.read()) res.write(chunk.value);
       res.end();
     } catch (error) {

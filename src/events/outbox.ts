@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/generated/prisma/client.ts';
+import { ADVISORY_LOCKS } from './config.ts';
 
 export interface DomainEventInput {
   tenantId: string;
@@ -9,11 +10,56 @@ export interface DomainEventInput {
   payload: Prisma.InputJsonValue;
 }
 
+const [LOCK_A, LOCK_B] = ADVISORY_LOCKS.COMMIT_ORDER;
+const COMMIT_ORDER_LOCK = `SELECT pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B})`;
+
 /**
  * Writes an event row in the caller's transaction, so the event exists exactly when the change it announces does
- * (a rolled-back change leaves no event). Publishing committed rows is the relay's job.
+ * (a rolled-back change leaves no event). Publishing committed rows is the relay's job (src/events/relay.ts).
+ *
+ * Ordering promise: sequences become visible in increasing order. Before taking its sequence the transaction takes
+ * a transaction-scoped advisory lock held until it commits or rolls back, so no transaction can commit sequence 11
+ * while sequence 10 is still in flight; once a reader sees sequence n committed, every later commit has a larger
+ * sequence. The relay and the `after` resume rely on this: "everything up to n" is a stable fact. The price is that
+ * event-writing transactions serialise from their first event to their commit, so record events last in the
+ * transaction (as `announce` does) and never wait for another transaction's row lock after recording one.
  */
 export async function recordDomainEvent(tx: Prisma.TransactionClient, event: DomainEventInput): Promise<bigint> {
+  await tx.$executeRawUnsafe(COMMIT_ORDER_LOCK);
   const row = await tx.domainEvent.create({ data: event, select: { sequence: true } });
   return row.sequence;
+}
+
+/** An event as it travels over pub/sub: JSON-safe (the sequence as decimal digits, the time as ISO 8601). */
+export interface PublishedEvent {
+  sequence: string;
+  tenantId: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** The row shape of "DomainEvent" as raw SQL and Prisma both return it. */
+export interface DomainEventRow {
+  sequence: bigint;
+  tenantId: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export function toPublished(row: DomainEventRow): PublishedEvent {
+  return {
+    sequence: row.sequence.toString(),
+    tenantId: row.tenantId,
+    type: row.type,
+    aggregateType: row.aggregateType,
+    aggregateId: row.aggregateId,
+    payload: (row.payload && typeof row.payload === 'object' ? row.payload : {}) as Record<string, unknown>,
+    createdAt: (row.createdAt instanceof Date ? row.createdAt : new Date(row.createdAt)).toISOString(),
+  };
 }

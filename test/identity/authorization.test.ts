@@ -158,7 +158,100 @@ const MATRIX: MatrixRow[] = [
     query: `mutation { issueGuarantee(input: { orderId: "${gid('GuaranteeOrder')}" }) { __typename ${ERROR} } }`,
     allowed: ['INSTITUTION', 'API_CLIENT'],
   },
+  // Invoices, reviews and extensions (issue 7).
+  { operation: 'Query.invoices', query: '{ invoices(first: 1, status: [PROCESSING]) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.invoice', query: `{ invoice(id: "${gid('Invoice')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.extensions', query: '{ extensions(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  {
+    operation: 'Mutation.requestInvoice',
+    query: `mutation { requestInvoice(input: { guaranteeId: "${gid('Guarantee')}", form: ELECTRONIC, kind: ORDINARY, title: "x", email: "a@b.cn" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.issueInvoice',
+    query: `mutation { issueInvoice(input: { invoiceId: "${gid('Invoice')}", shippingCarrier: "x", shippingNumber: "SF1234567890" }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
+    operation: 'Mutation.reviewGuarantee',
+    query: `mutation { reviewGuarantee(input: { guaranteeId: "${gid('Guarantee')}", rating: 5 }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.requestExtension',
+    query: `mutation { requestExtension(input: { guaranteeId: "${gid('Guarantee')}", newValidUntil: "2099-01-01T00:00:00Z", reason: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.decideExtension',
+    query: `mutation { decideExtension(input: { extensionId: "${gid('Extension')}", approve: true }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  // Refunds, claims and cancellations (issue 7).
+  { operation: 'Query.refunds', query: '{ refunds(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.refund', query: `{ refund(id: "${gid('Refund')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.claims', query: '{ claims(first: 1) { totalCount } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Query.claim', query: `{ claim(id: "${gid('Claim')}") { id } }`, allowed: [...USERS, 'API_CLIENT'] },
+  {
+    operation: 'Mutation.requestRefund',
+    query: `mutation { requestRefund(input: { guaranteeId: "${gid('Guarantee')}", reason: WITHDRAWN, explanation: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.requestRefundAccountCode',
+    query: `mutation { requestRefundAccountCode(input: { refundId: "${gid('Refund')}", mobile: "13900000000" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.confirmRefundAccount',
+    query: `mutation { confirmRefundAccount(input: { refundId: "${gid('Refund')}", accountName: "x", accountNumber: "6222000011112222", bank: "x", code: "000000" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.decideRefund',
+    query: `mutation { decideRefund(input: { refundId: "${gid('Refund')}", decision: APPROVE }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
+    operation: 'Mutation.completeRefund',
+    query: `mutation { completeRefund(input: { refundId: "${gid('Refund')}", refundNumber: "TF-0001" }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
+    operation: 'Mutation.fileClaim',
+    query: `mutation { fileClaim(input: { guaranteeId: "${gid('Guarantee')}", amount: "1", payeeAccountName: "x", payeeAccountNumber: "6222000011112222",
+      payeeBank: "x", contactName: "x", contactPhone: "13900000000", reason: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['TENDEREE', 'AGENT'],
+  },
+  {
+    operation: 'Mutation.confirmClaim',
+    query: `mutation { confirmClaim(input: { claimId: "${gid('Claim')}" }) { __typename ${ERROR} } }`,
+    allowed: ['TENDEREE', 'AGENT'],
+  },
+  {
+    operation: 'Mutation.decideClaim',
+    query: `mutation { decideClaim(input: { claimId: "${gid('Claim')}", decision: APPROVE_FULL }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
+  {
+    operation: 'Mutation.requestCancellation',
+    query: `mutation { requestCancellation(input: { guaranteeId: "${gid('Guarantee')}", reason: "x" }) { __typename ${ERROR} } }`,
+    allowed: ['BIDDER'],
+  },
+  {
+    operation: 'Mutation.decideCancellation',
+    query: `mutation { decideCancellation(input: { cancellationId: "${gid('Cancellation')}", approve: true }) { __typename ${ERROR} } }`,
+    allowed: ['INSTITUTION', 'API_CLIENT'],
+  },
   { operation: 'Subscription.heartbeat', query: 'subscription { heartbeat(intervalMs: 100, count: 1) { sequence } }', allowed: EVERYONE },
+  // Live events (issue 8). A sequence beyond the newest makes an allowed call end at once (SEQUENCE_IN_FUTURE).
+  {
+    operation: 'Subscription.orderStatusChanged',
+    query: 'subscription { orderStatusChanged(after: "9000000000000000000") { sequence } }',
+    allowed: ['BIDDER', 'INSTITUTION', 'ADMIN', 'API_CLIENT'],
+  },
+  { operation: 'Subscription.refundStatusChanged', query: 'subscription { refundStatusChanged(after: "9000000000000000000") { sequence } }', allowed: [...USERS, 'API_CLIENT'] },
+  { operation: 'Subscription.claimStatusChanged', query: 'subscription { claimStatusChanged(after: "9000000000000000000") { sequence } }', allowed: [...USERS, 'API_CLIENT'] },
 ];
 
 const tokens = new Map<Actor, string>();

@@ -1,0 +1,43 @@
+/**
+ * Limits and timings of the outbox relay and of live subscriptions. Every value can be overridden per server through
+ * `ServerOptions.live` (tests shorten the timers, the benchmark raises the per-viewer limit).
+ */
+export interface LiveOptions {
+  /**
+   * How often the relay looks for committed, unpublished events even when nobody woke it (events written outside a
+   * GraphQL mutation, e.g. by the expiry sweep, or a relay that crashed after commit). 0 turns the timer off.
+   */
+  relayPollMs: number;
+  /** Events claimed and published per relay transaction. */
+  relayBatchSize: number;
+  /** Open subscriptions one user (or API client) may hold on one instance; the next one is refused. */
+  maxSubscriptionsPerViewer: number;
+  /**
+   * Events one subscription may have waiting for its client. A client that falls this far behind is sent a
+   * SUBSCRIPTION_OVERFLOW error naming the last sequence delivered, and its stream is closed: it resubscribes with
+   * `after`, and memory never grows with a slow or dead client.
+   */
+  queueLimit: number;
+  /** How often open subscriptions re-check their session (revoked, logged out, role switched) or API client. */
+  sessionRecheckMs: number;
+  /** Rows read per replay query when a subscription resumes with `after`. */
+  replayPageSize: number;
+}
+
+export const LIVE_DEFAULTS: LiveOptions = {
+  relayPollMs: 1_000,
+  relayBatchSize: 500,
+  maxSubscriptionsPerViewer: 20,
+  queueLimit: 1_000,
+  sessionRecheckMs: 15_000,
+  replayPageSize: 500,
+};
+
+/**
+ * Advisory lock keys (two-int form, first half 7208 = "events"). COMMIT_ORDER serialises the tail of every
+ * event-writing transaction so sequence order is commit order; RELAY makes one relay at a time publish.
+ */
+export const ADVISORY_LOCKS = {
+  COMMIT_ORDER: [7208, 1],
+  RELAY: [7208, 2],
+} as const;

@@ -1,0 +1,109 @@
+import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import type { Logger } from '../http/logger.ts';
+import { ADVISORY_LOCKS } from './config.ts';
+import { toPublished, type DomainEventRow } from './outbox.ts';
+import type { EventBus } from './pubsub.ts';
+
+export interface Relay {
+  /** Drain soon (coalesced: a kick during a drain makes it run once more). */
+  kick(): void;
+  /** Drains everything committed and unpublished now; resolves with how many events went out. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface RelayOptions {
+  db: PrismaClient;
+  events: Pick<EventBus, 'publish'>;
+  log: Logger;
+  topic: string;
+  pollMs: number;
+  batchSize: number;
+}
+
+const [RELAY_A, RELAY_B] = ADVISORY_LOCKS.RELAY;
+
+/**
+ * Publishes committed DomainEvent rows, in sequence order, on `topic`.
+ *
+ * Each drain is one transaction: take the RELAY advisory lock (so one instance at a time publishes, and in order:
+ * with claims by SKIP LOCKED two instances would publish interleaved batches out of order), claim the oldest
+ * unpublished rows by setting `publishedAt`, publish them one by one awaiting the broker, then commit. A crash or a
+ * broker failure before the commit rolls the claim back and the rows go out again on the next drain: delivery is
+ * at least once, and subscribers drop a sequence they already delivered. A rolled-back business transaction never
+ * committed its row, so it is never seen here. Rows committed while no relay ran (crash, deploy) are found by the
+ * next drain: the start-up drain and the `pollMs` timer are the safety net behind `kick()`.
+ */
+export function startRelay(options: RelayOptions): Relay {
+  const { db, events, log, topic, batchSize } = options;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  async function drainOnce(): Promise<number> {
+    return db.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${RELAY_A}, ${RELAY_B})`);
+        const rows = await tx.$queryRaw<DomainEventRow[]>`
+          UPDATE "DomainEvent" SET "publishedAt" = now()
+          WHERE sequence IN (
+            SELECT sequence FROM "DomainEvent" WHERE "publishedAt" IS NULL ORDER BY sequence LIMIT ${batchSize}
+          )
+          RETURNING sequence, "tenantId", type, "aggregateType", "aggregateId", payload, "createdAt"`;
+        rows.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+        for (const row of rows) await events.publish(topic, toPublished(row));
+        return rows.length;
+      },
+      { maxWait: 30_000, timeout: 60_000 },
+    );
+  }
+
+  async function loop(): Promise<void> {
+    do {
+      again = false;
+      try {
+        const published = await drainOnce();
+        if (published === batchSize) again = true;
+      } catch (error) {
+        again = false;
+        if (stopped) return;
+        log.error({ err: error }, 'event relay: drain failed; the events stay unpublished and are retried');
+        return;
+      }
+    } while (again && !stopped);
+  }
+
+  function kick(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = loop().finally(() => {
+      running = undefined;
+      // A kick that landed after the loop's last check must not wait for the next poll.
+      if (again && !stopped) kick();
+    });
+  }
+
+  const timer = options.pollMs > 0 ? setInterval(kick, options.pollMs) : undefined;
+  timer?.unref();
+  kick();
+
+  return {
+    kick,
+    drain: async () => {
+      while (running) await running;
+      let total = 0;
+      for (let n = await drainOnce(); ; n = await drainOnce()) {
+        total += n;
+        if (n < batchSize) return total;
+      }
+    },
+    stop: async () => {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
