@@ -23,6 +23,7 @@ import { startSweeps } from './jobs/sweeps.ts';
 import { sealingMasterKey } from './domains/guarantee/keys.ts';
 import { isLetterDownload, serveLetter } from './domains/guarantee/letter-download.ts';
 import { isInvoiceDownload, serveInvoice } from './domains/invoice/invoice-download.ts';
+import { isProofDownload, serveProof } from './domains/claim/proof-download.ts';
 import { loadTenants } from './tenants/load.ts';
 import { syncTenants } from './tenants/sync.ts';
 
@@ -145,6 +146,13 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     if (req.method === 'GET' && isLetterDownload(path)) {
       return void serveLetter(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
         log.error({ err: error, requestId }, 'letter download failed');
+        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.end();
+      });
+    }
+    if (req.method === 'GET' && isProofDownload(path)) {
+      return void serveProof(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
+        log.error({ err: error, requestId }, 'proof download failed');
         if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.end();
       });

@@ -60,6 +60,12 @@ describe('claims (Hunan 6)', () => {
     const draft = await fileClaim(hn.tenderee, guarantee.id, '100000');
     expect(draft).toMatchObject({ status: 'DRAFT', claimantRole: 'TENDEREE', guarantee: { status: 'EFFECTIVE' } });
     expect(await confirm(hn.tenderee, claimId(draft))).toMatchObject({ status: 'SUBMITTED', guarantee: { status: 'CLAIMING' } });
+    // The institution reads the proof before deciding; a party of another tenant cannot.
+    const proofUrl = new URL(draft.__typename === 'Claim' ? draft.proofUrl : '', server.url);
+    const proof = await fetch(proofUrl, { headers: { authorization: `Bearer ${hn.institution}` } });
+    expect(proof.status).toBe(200);
+    expect(new Uint8Array(await proof.arrayBuffer())).toEqual(PDF);
+    expect((await fetch(proofUrl, { headers: { authorization: `Bearer ${xj.institution}` } })).status).toBe(404);
     expect(await decide(hn.institution, claimId(draft), 'APPROVE_FULL')).toMatchObject({ status: 'APPROVED', approvedAmount: '100000.00', guarantee: { status: 'VOID' } });
     // Claim records are listed for the tenderee, the bidder and the institution.
     for (const token of [hn.tenderee, hn.bidder, hn.institution]) {

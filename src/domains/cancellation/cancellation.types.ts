@@ -21,6 +21,7 @@ export const CancellationRef = builder.prismaNode('Cancellation', {
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     guarantee: t.relation('guarantee'),
+    proofUrl: t.string({ description: 'GET with the bearer token: the proof file.', resolve: (c) => `/cancellations/${c.id}/proof` }),
   }),
 });
 

@@ -37,6 +37,7 @@ export const ClaimRef = builder.prismaNode('Claim', {
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     guarantee: t.relation('guarantee'),
+    proofUrl: t.string({ description: 'GET with the bearer token: the proof file (pdf or zip).', resolve: (c) => `/claims/${c.id}/proof` }),
   }),
 });
 
