@@ -143,23 +143,10 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       );
     }
     const clientAddress = clientAddressOf(req, app.identity.trustProxy);
-    if (req.method === 'GET' && isLetterDownload(path)) {
-      return void serveLetter(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
-        log.error({ err: error, requestId }, 'letter download failed');
-        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
-      });
-    }
-    if (req.method === 'GET' && isProofDownload(path)) {
-      return void serveProof(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
-        log.error({ err: error, requestId }, 'proof download failed');
-        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
-      });
-    }
-    if (req.method === 'GET' && isInvoiceDownload(path)) {
-      return void serveInvoice(app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
-        log.error({ err: error, requestId }, 'invoice download failed');
+    const download = req.method === 'GET' ? DOWNLOADS.find(([matches]) => matches(path)) : undefined;
+    if (download) {
+      return void download[1](app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
+        log.error({ err: error, requestId }, 'download failed');
         if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.end();
       });
@@ -293,6 +280,13 @@ type Enveloped = {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
 };
+
+/** File downloads served beside GraphQL, each with the API's own authorization. */
+const DOWNLOADS = [
+  [isLetterDownload, serveLetter],
+  [isInvoiceDownload, serveInvoice],
+  [isProofDownload, serveProof],
+] as const;
 
 /** What the server hands Yoga with each request; set by the server only. */
 interface ServerContext {
