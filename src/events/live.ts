@@ -291,7 +291,10 @@ export async function openLiveStream(ctx: Context, query: LiveQuery): Promise<As
   hub.reserve(viewerKey);
   const subscriber = new LiveSubscriber(query, viewerKey, viewer.sessionId, viewer.apiClientId, options.queueLimit);
   hub.register(subscriber);
+  let closed = false;
   const close = () => {
+    if (closed) return;
+    closed = true;
     hub.unregister(subscriber);
     hub.release(viewerKey);
   };
@@ -317,7 +320,7 @@ export async function openLiveStream(ctx: Context, query: LiveQuery): Promise<As
     throw error;
   }
 
-  return new Repeater<LiveItem>(async (push, stop) => {
+  const stream = new Repeater<LiveItem>(async (push, stop) => {
     let stopped = false;
     void stop.then(() => {
       stopped = true;
@@ -351,6 +354,21 @@ export async function openLiveStream(ctx: Context, query: LiveQuery): Promise<As
       stop();
     }
   });
+  // A Repeater runs its executor only once iterated: a client that unsubscribes before the first item would skip the
+  // executor's `finally`, leaving the subscriber registered. Closing on return/throw as well makes that impossible.
+  const iterator: AsyncIterableIterator<LiveItem> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: () => stream.next(),
+    return: (value?: unknown) => {
+      close();
+      return stream.return(value as LiveItem);
+    },
+    throw: (error?: unknown) => {
+      close();
+      return stream.throw(error);
+    },
+  };
+  return iterator;
 }
 
 /** Hands out, page by page and at the client's pace, the table's events after the subscriber's last one. */

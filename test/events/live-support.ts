@@ -63,12 +63,12 @@ export function follow<T>(client: WsClient, query: string, variables: Record<str
     get completed() {
       return completed;
     },
-    waitFor: async (count, timeoutMs = 5_000) => {
+    waitFor: async (count, timeoutMs = 15_000) => {
       await until(() => items.length >= count || errors.length > 0, timeoutMs, () => `${count} items, got ${JSON.stringify(items)}`);
       if (items.length < count) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
       return items;
     },
-    ended: (timeoutMs = 5_000) => until(() => completed, timeoutMs, () => `the end of the stream; items ${JSON.stringify(items)}, errors ${JSON.stringify(errors)}`),
+    ended: (timeoutMs = 15_000) => until(() => completed, timeoutMs, () => `the end of the stream; items ${JSON.stringify(items)}, errors ${JSON.stringify(errors)}`),
     stop: () => {
       following.delete(followed as Followed<unknown>);
       stop();
@@ -146,7 +146,7 @@ export async function recordEvents(server: TestServer, events: DomainEventInput[
 
 /** Waits until the hub of `server` holds `count` open subscriptions. */
 export async function openSubscriptions(server: TestServer, count: number): Promise<void> {
-  await until(() => server.app.events.live!.hub.size === count, 5_000, () => `${count} open subscriptions, have ${server.app.events.live!.hub.size}`);
+  await until(() => server.app.events.live!.hub.size === count, 15_000, () => `${count} open subscriptions, have ${server.app.events.live!.hub.size}`);
 }
 
 export function expectCode(errors: GraphQLErrorLike[], code: string): void {
