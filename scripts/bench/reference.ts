@@ -1,0 +1,137 @@
+/**
+ * The physical-limit reference for scripts/bench/run.ts: plain node:http + pg, hand-written, no GraphQL.
+ *
+ * It answers the one order-list page the bench asks the real server for (the `Orders` operation of
+ * schema/operations/orders.graphql, a bidder's newest orders with section, institution, product and latest event)
+ * with the same JSON the API returns and the same work behind it: the bearer token's HS256 signature and expiry
+ * checked (node:crypto), its session row read and compared, then the page in one statement (joins and a LATERAL
+ * latest event, LIMIT first + 1 for hasNextPage) and the total count. `{ __typename }` gets a constant answer.
+ * Anything else is 400. Run as a child process; IPC: → { kind: 'ready', url }, ← { kind: 'stop' }.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+
+// Prisma stores DateTime as timestamp(3) without time zone, in UTC.
+pg.types.setTypeParser(1114, (value: string) => new Date(`${value.replace(' ', 'T')}Z`));
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: Number(process.env.BENCH_POOL_SIZE ?? 10) });
+const sessionKey = Buffer.from(process.env.SESSION_SECRET!, 'utf8');
+const tenantIdByCode = new Map<string, string>(
+  (await pool.query<{ id: string; code: string }>('SELECT id, code FROM "Tenant"')).rows.map((row) => [row.code, row.id]),
+);
+
+const TYPENAME = Buffer.from(JSON.stringify({ data: { __typename: 'Query' } }));
+
+const PAGE_SQL = `
+SELECT o.id, o.number, o.status, o.amount::text AS amount, o.premium::text AS premium, o."createdAt",
+       s.code AS s_code, s.name AS s_name, i.code AS i_code, i.name AS i_name, p.code AS p_code, p.name AS p_name,
+       e.label AS e_label, e."toStatus" AS e_to, e."createdAt" AS e_at
+  FROM "GuaranteeOrder" o
+  JOIN "BidSection" s ON s.id = o."sectionId"
+  JOIN "Institution" i ON i.id = o."institutionId"
+  JOIN "Product" p ON p.id = o."productId"
+  LEFT JOIN LATERAL (
+    SELECT label, "toStatus", "createdAt" FROM "OrderEvent" WHERE "orderId" = o.id ORDER BY "createdAt" DESC LIMIT 1
+  ) e ON true
+ WHERE o."tenantId" = $1 AND o."bidderId" = $2
+ ORDER BY o."createdAt" DESC, o.id DESC
+ LIMIT $3`;
+const COUNT_SQL = `SELECT count(*)::int AS n FROM "GuaranteeOrder" WHERE "tenantId" = $1 AND "bidderId" = $2`;
+const SESSION_SQL = `SELECT "tenantId", "userId", role, "enterpriseId", "expiresAt", "revokedAt" FROM "Session" WHERE id = $1`;
+
+interface Claims {
+  sub: string;
+  jti: string;
+  exp: number;
+  tenant: string;
+  role: string;
+}
+
+/** HS256 JWT as src/auth/session-token.ts signs it: signature, issuer, expiry. */
+function verifyToken(token: string): Claims | undefined {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return undefined;
+  const expected = createHmac('sha256', sessionKey).update(`${header}.${payload}`).digest();
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Claims & { iss: string };
+  if (claims.iss !== 'e-guarantee-api' || claims.exp * 1000 <= Date.now()) return undefined;
+  return claims;
+}
+
+async function orderPage(authorization: string | undefined, first: number): Promise<unknown> {
+  const claims = authorization?.startsWith('Bearer ') ? verifyToken(authorization.slice(7)) : undefined;
+  if (!claims) return { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
+  const tenantId = tenantIdByCode.get(claims.tenant);
+  const session = (await pool.query(SESSION_SQL, [claims.jti])).rows[0];
+  if (!session || session.revokedAt || session.tenantId !== tenantId || session.userId !== claims.sub || session.role !== claims.role) {
+    return { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
+  }
+  if (session.expiresAt.getTime() <= Date.now()) return { errors: [{ message: 'The session has expired', extensions: { code: 'SESSION_EXPIRED' } }] };
+  const [page, count] = await Promise.all([
+    pool.query(PAGE_SQL, [tenantId, session.enterpriseId, first + 1]),
+    pool.query(COUNT_SQL, [tenantId, session.enterpriseId]),
+  ]);
+  const rows = page.rows.slice(0, first);
+  const edges = rows.map((o) => ({
+    node: {
+      id: Buffer.from(`GuaranteeOrder:${o.id}`).toString('base64'),
+      number: o.number,
+      status: o.status,
+      amount: o.amount,
+      premium: o.premium,
+      createdAt: o.createdAt.toISOString(),
+      section: { code: o.s_code, name: o.s_name },
+      institution: { code: o.i_code, name: o.i_name },
+      product: { code: o.p_code, name: o.p_name },
+      latestEvent: o.e_label === null ? null : { label: o.e_label, toStatus: o.e_to, at: o.e_at.toISOString() },
+    },
+  }));
+  const last = rows.at(-1);
+  return {
+    data: {
+      orders: {
+        totalCount: count.rows[0].n,
+        pageInfo: { hasNextPage: page.rows.length > first, endCursor: last ? Buffer.from(`GPC:S:${last.id}`).toString('base64') : null },
+        edges,
+      },
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: Buffer | string) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    let body: { query?: string; variables?: { first?: number } };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return send(res, 400, '{"errors":[{"message":"bad JSON"}]}');
+    }
+    const query = body.query ?? '';
+    if (/^\s*(query\s*)?\{\s*__typename\s*\}\s*$/.test(query)) return send(res, 200, TYPENAME);
+    if (!/\borders\s*\(/.test(query)) return send(res, 400, '{"errors":[{"message":"the reference answers the order list only"}]}');
+    orderPage(req.headers.authorization, body.variables?.first ?? 50).then(
+      (result) => send(res, 200, JSON.stringify(result)),
+      (error: Error) => send(res, 500, JSON.stringify({ errors: [{ message: error.message }] })),
+    );
+  });
+});
+server.keepAliveTimeout = 60_000;
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+process.on('message', async (message: { kind: string }) => {
+  if (message.kind === 'stop') {
+    server.close();
+    server.closeAllConnections();
+    await pool.end();
+    process.exit(0);
+  }
+});
+process.send!({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` });

@@ -1,0 +1,368 @@
+/**
+ * `npm run bench`: the API against a hand-written physical-limit reference, on PostgreSQL (issue 9).
+ *
+ * 1. Creates `bench_<random>` on DATABASE_URL's server, migrates it (src/db/database.ts), dropped at the end.
+ * 2. Starts the real server once with `onQuery` to count SQL statements per operation, seeds through the API (one
+ *    section and one order per tenant) and clones in SQL: thousands of orders for the bidders of xinjiang, hunan and
+ *    hunan-changsha, and free sections for the creation run.
+ * 3. Starts the real server (scripts/bench/serve.ts, production options, no onQuery) and the reference
+ *    (scripts/bench/reference.ts: node:http + pg) as child processes, checks both answer the page with the same JSON,
+ *    warms up, then drives each with autocannon at CONNECTIONS connections for SECONDS seconds: `{ __typename }`,
+ *    the bidder's order-list page (50 orders with section, institution, product and latest event; three rounds on
+ *    the real server, its RSS after each), then createOrder + submitOrder.
+ * 4. Prints the table, writes scripts/bench/results/latest.json (the former one becomes previous.json, and the
+ *    table compares against it) and rewrites the generated block of README's "Request throughput" subsection.
+ *
+ * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
+ * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per load phase there), BENCH_NO_README=1,
+ * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=page (only the order-list phases).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { print } from 'graphql';
+import pg from 'pg';
+import { CreateOrderDocument, OrdersDocument, SubmitOrderDocument } from '../../schema/generated/graphql.ts';
+import { openDatabase, redact } from '../../src/db/database.ts';
+import { createAndSubmit, goodBody, hammer, type LoadResult } from './load.ts';
+import { cloneOrders, cloneSections } from './seed.ts';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+if (!DATABASE_URL) {
+  console.error(
+    'npm run bench needs DATABASE_URL: a PostgreSQL server on which it may create (and then drop) a database, e.g.\n' +
+      '  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench',
+  );
+  process.exit(1);
+}
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
+const ORDERS = Number(process.env.ORDERS ?? 3000);
+const PAGE = 50;
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SESSION_SECRET = randomBytes(32).toString('hex');
+
+const dbName = `bench_${randomBytes(6).toString('hex')}`;
+const benchUrl = new URL(DATABASE_URL);
+benchUrl.pathname = `/${dbName}`;
+const LOAD_BEFORE = +loadavg()[0]!.toFixed(2);
+if (loadavg()[0]! > 0.5) console.warn(`warning: load average ${loadavg()[0]!.toFixed(2)} before the bench: other work shares the CPUs, figures will be low`);
+const admin = new pg.Client({ connectionString: DATABASE_URL });
+await admin.connect();
+
+interface Child {
+  child: ChildProcess;
+  url: string;
+  request<T>(message: { kind: string; file?: string }, reply: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+function start(script: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+  const child = fork(here(script), {
+    execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
+    env: { ...process.env, DATABASE_URL: benchUrl.toString(), SESSION_SECRET, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve(void children.delete(child))));
+  const request = <T>(message: { kind: string; file?: string }, reply: string) =>
+    new Promise<T>((resolve) => {
+      const onMessage = (answer: { kind: string }) => {
+        if (answer.kind !== reply) return;
+        child.off('message', onMessage);
+        resolve(answer as T);
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
+    child.once('message', (message: { kind: string; url: string }) => {
+      if (message.kind !== 'ready') return reject(new Error(`${script}: unexpected ${message.kind}`));
+      resolve({
+        child,
+        url: message.url,
+        request,
+        stop: async () => {
+          child.send({ kind: 'stop' });
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+          if (child.exitCode === null) child.kill('SIGKILL');
+        },
+      });
+    });
+  });
+}
+
+async function gql<T = Record<string, { __typename: string; id: string; code?: string }>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const text = await response.text();
+  if (!goodBody(text)) throw new Error(`${query.slice(0, 60)}: ${text.slice(0, 400)}`);
+  return JSON.parse(text).data as T;
+}
+
+let addressCounter = 0;
+async function login(url: string, db: pg.Client, tenant: string, mobile: string): Promise<string> {
+  addressCounter += 1;
+  const headers = { 'x-tenant': tenant, 'x-forwarded-for': `10.77.${addressCounter >> 8}.${addressCounter & 255}` };
+  await gql(url, 'mutation($m: String!) { requestSmsCode(input: { mobile: $m }) { __typename } }', { m: mobile }, headers);
+  const { rows } = await db.query(`SELECT text FROM "SmsOutbox" WHERE mobile = $1 ORDER BY "createdAt" DESC LIMIT 1`, [mobile]);
+  const code = (rows[0]?.text as string).match(/\d{6}/)![0];
+  const result = await gql<{ loginWithSms: { token?: string } }>(
+    url,
+    'mutation($m: String!, $c: String!) { loginWithSms(input: { mobile: $m, code: $c }) { ... on SessionToken { token } } }',
+    { m: mobile, c: code },
+    headers,
+  );
+  if (!result.loginWithSms.token) throw new Error(`login ${tenant} ${mobile} failed`);
+  return result.loginWithSms.token;
+}
+
+const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+const BIDDER = '13800000001';
+const ADMIN = '13800000005';
+const TENDEREE_USCC = '91310115MA1H8RTU39';
+const BIDDER_USCC = '91110108MA01XK7Q2D';
+const ORDERS_QUERY = print(OrdersDocument);
+const CREATE_QUERY = print(CreateOrderDocument);
+const SUBMIT_QUERY = print(SubmitOrderDocument);
+const TYPENAME_BODY = JSON.stringify({ query: '{ __typename }' });
+const pageBody = (first: number) => JSON.stringify({ query: ORDERS_QUERY, variables: { first }, operationName: 'Orders' });
+
+/** One section and one submitted order of the tenant's bidder through the API, the order then cloned `count` times. */
+async function seedTenant(url: string, db: pg.Client, tenant: string, count: number, extraSections: number) {
+  const adminToken = await login(url, db, tenant, ADMIN);
+  const bidderToken = await login(url, db, tenant, BIDDER);
+  const published = await gql(
+    url,
+    `mutation($input: PublishSectionInput!) { publishSection(input: $input) { __typename ... on BidSection { id } ... on Error { code message } } }`,
+    {
+      input: {
+        code: `BENCH-${tenant}`,
+        name: `基准测试工程(${tenant})`,
+        projectName: '基准测试工程',
+        projectType: 'CONSTRUCTION',
+        tendereeUscc: TENDEREE_USCC,
+        depositAmount: '100000',
+        openingAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        bidValidityDays: 90,
+      },
+    },
+    { authorization: `Bearer ${adminToken}` },
+  );
+  const section = published.publishSection!;
+  if (section.__typename !== 'BidSection') throw new Error(`publishSection ${tenant}: ${JSON.stringify(section)}`);
+  const { rows: products } = await db.query<{ id: string; code: string }>(
+    `SELECT p.id, p.code FROM "Product" p JOIN "Tenant" t ON t.id = p."tenantId" WHERE t.code = $1 ORDER BY p.code`,
+    [tenant],
+  );
+  const auth = { authorization: `Bearer ${bidderToken}` };
+  // The bidder's opening permit, as if uploaded once before (later orders reuse it).
+  await db.query(`UPDATE "Enterprise" SET "openingPermitFile" = gen_random_uuid() WHERE uscc = $1 AND "openingPermitFile" IS NULL`, [BIDDER_USCC]);
+  const refusals: string[] = [];
+  for (const product of products) {
+    const created = (await gql(url, CREATE_QUERY, { input: { sectionId: section.id, productId: gid('Product', product.id), handlerName: '李经办', handlerMobile: '13912345678' } }, auth)).createOrder!;
+    if (created.__typename !== 'GuaranteeOrder') {
+      refusals.push(`${product.code}: ${created.code}`);
+      continue; // paused, testing or with other steps: try the next
+    }
+    const submitted = (await gql(url, SUBMIT_QUERY, { input: { orderId: created.id, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } }, auth)).submitOrder!;
+    if (submitted.__typename !== 'GuaranteeOrder') {
+      refusals.push(`${product.code}: submit ${submitted.code}`);
+      await gql(url, 'mutation($id: ID!) { abandonOrder(input: { orderId: $id }) { __typename } }', { id: created.id }, auth);
+      continue;
+    }
+    const orderId = Buffer.from(created.id, 'base64').toString('utf8').split(':')[1]!;
+    await cloneOrders(db, orderId, count);
+    const sectionIds = extraSections > 0 ? await cloneSections(db, Buffer.from(section.id, 'base64').toString('utf8').split(':')[1]!, extraSections) : [];
+    return { bidderToken, productId: gid('Product', product.id), sectionIds: sectionIds.map((id) => gid('BidSection', id)) };
+  }
+  throw new Error(`no product of ${tenant} accepted an order: ${refusals.join(', ')}`);
+}
+
+interface Row extends LoadResult {
+  name: string;
+  reference?: LoadResult;
+  ratio?: number;
+  sql?: number;
+  ordersPerSecond?: number;
+}
+
+const rows: Row[] = [];
+const rssRounds: number[] = [];
+let sqlCounts: Record<string, number> = {};
+let seeded = { orders: 0, sections: 0 };
+
+try {
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  console.log(`database ${dbName} on ${redact(DATABASE_URL)}`);
+  const database = await openDatabase({ kind: 'postgres', url: benchUrl.toString(), poolSize: 1 });
+  await database.migrate();
+  await database.close();
+  const db = new pg.Client({ connectionString: benchUrl.toString() });
+  db.on('error', () => {});
+  await db.connect();
+
+  // --- Seed and count SQL statements per operation (a server with onQuery) ---
+  let counting = await start('./serve.ts', { BENCH_COUNT_SQL: '1', LOG_LEVEL: 'warn' });
+  const t0 = Date.now();
+  const xinjiang = await seedTenant(counting.url, db, 'xinjiang', ORDERS, 0);
+  await seedTenant(counting.url, db, 'hunan', Math.round(ORDERS / 2), 0);
+  await seedTenant(counting.url, db, 'hunan-changsha', Math.round(ORDERS / 2), 0);
+  // Free sections for the creation run (one live order per section and bidder).
+  const template = (await db.query(`SELECT s.id FROM "BidSection" s JOIN "Tenant" t ON t.id = s."tenantId" WHERE t.code = 'xinjiang'`)).rows[0].id as string;
+  const freeSections = (await cloneSections(db, template, 20_000)).map((id) => gid('BidSection', id));
+  await db.query('ANALYZE');
+  const { rows: totals } = await db.query(`SELECT (SELECT count(*) FROM "GuaranteeOrder")::int AS orders, (SELECT count(*) FROM "BidSection")::int AS sections`);
+  seeded = totals[0];
+  console.log(`seeded ${seeded.orders} orders and ${seeded.sections} sections in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const bearer = { authorization: `Bearer ${xinjiang.bidderToken}` };
+  const countOf = async (run: () => Promise<unknown>) => {
+    await counting.request({ kind: 'sql-reset' }, 'sql-reset');
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the relay a mutation wakes runs just after it
+    const { statements } = await counting.request<{ statements: string[] }>({ kind: 'sql' }, 'sql');
+    if (process.env.BENCH_SHOW_SQL === '1') console.log(statements.join('\n---\n'));
+    return statements.length;
+  };
+  const one = await countOf(() => gql(counting.url, ORDERS_QUERY, { first: 1 }, bearer));
+  const fifty = await countOf(() => gql(counting.url, ORDERS_QUERY, { first: PAGE }, bearer));
+  const trivial = await countOf(() => gql(counting.url, '{ __typename }'));
+  const sectionId = freeSections.pop()!;
+  let orderId = '';
+  const create = await countOf(async () => {
+    const created = (await gql(counting.url, CREATE_QUERY, { input: { sectionId, productId: xinjiang.productId, handlerName: '李经办', handlerMobile: '13912345678' } }, bearer)).createOrder!;
+    orderId = created.id;
+  });
+  const submit = await countOf(() => gql(counting.url, SUBMIT_QUERY, { input: { orderId, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } }, bearer));
+  sqlCounts = { 'order-list page (1 order)': one, 'order-list page (50 orders)': fifty, '{ __typename }': trivial, createOrder: create, submitOrder: submit };
+  console.log('SQL statements per operation:', sqlCounts);
+  await counting.stop();
+  await db.end();
+
+  // --- Load ---
+  const profileDir = process.env.BENCH_CPU_PROF;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const real = await start('./serve.ts');
+  /** Runs one load phase, with a CPU profile of the real server written to BENCH_CPU_PROF/<name>.cpuprofile. */
+  const profiled = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    if (!profileDir) return run();
+    await real.request({ kind: 'profile-start' }, 'profile-start');
+    const result = await run();
+    await real.request({ kind: 'profile-stop', file: `${profileDir}/${name}.cpuprofile` }, 'profile-stop');
+    return result;
+  };
+  const only = process.env.BENCH_ONLY;
+  const reference = await start('./reference.ts');
+  try {
+    const apiPage = await gql(real.url, ORDERS_QUERY, { first: PAGE }, bearer);
+    const refPage = await gql(reference.url, ORDERS_QUERY, { first: PAGE }, bearer);
+    if (!isDeepStrictEqual(apiPage, refPage)) {
+      throw new Error(`the reference does not answer the page as the API does:\nAPI ${JSON.stringify(apiPage).slice(0, 600)}\nREF ${JSON.stringify(refPage).slice(0, 600)}`);
+    }
+    console.log(`the reference answers the ${PAGE}-order page with the same JSON as the API (${JSON.stringify(apiPage).length} bytes)`);
+
+    console.log('warming up…');
+    await hammer(real.url, pageBody(PAGE), bearer, 3, CONNECTIONS);
+    await hammer(real.url, TYPENAME_BODY, {}, 2, CONNECTIONS);
+    await hammer(reference.url, pageBody(PAGE), bearer, 3, CONNECTIONS);
+
+    const report = (row: Row) => {
+      rows.push(row);
+      console.log(
+        `${row.name.padEnd(30)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}` +
+          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms  ratio ${(row.ratio! * 100).toFixed(0)} %` : ''),
+      );
+    };
+    const rss = async () => (await real.request<{ rss: number }>({ kind: 'rss' }, 'rss')).rss;
+
+    if (only !== 'page') {
+    const trivialRef = await hammer(reference.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS);
+    const trivialReal = await profiled('typename', () => hammer(real.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS));
+    report({ name: '{ __typename }', ...trivialReal, reference: trivialRef, ratio: trivialReal.requestsPerSecond / trivialRef.requestsPerSecond, sql: trivial });
+    }
+
+    const pageRef = await hammer(reference.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS);
+    const rounds: LoadResult[] = [];
+    for (let round = 1; round <= 3; round += 1) {
+      rounds.push(await profiled(`page-${round}`, () => hammer(real.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS)));
+      rssRounds.push(await rss());
+      console.log(`  order-list round ${round}: ${rounds.at(-1)!.requestsPerSecond} req/s, p99 ${rounds.at(-1)!.p99} ms, RSS ${(rssRounds.at(-1)! / 1048576).toFixed(1)} MB`);
+    }
+    const median = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[1]!;
+    report({ name: `order-list page (${PAGE} orders)`, ...median, reference: pageRef, ratio: median.requestsPerSecond / pageRef.requestsPerSecond, sql: fifty });
+
+    if (only !== 'page') {
+      const creation = await profiled('create', () =>
+        createAndSubmit(real.url, xinjiang.bidderToken, { create: CREATE_QUERY, submit: SUBMIT_QUERY }, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
+      );
+      report({ name: 'createOrder + submitOrder', ...creation, sql: create + submit });
+      console.log(`  order creation: ${creation.ordersPerSecond} orders/s`);
+      rssRounds.push(await rss());
+    }
+  } finally {
+    await real.stop();
+    await reference.stop();
+  }
+} catch (error) {
+  console.error('bench failed:', error);
+  process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+  if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${dbName} (BENCH_KEEP_DB=1): drop it yourself`);
+  else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((error: Error) => console.error(`could not drop ${dbName}: ${error.message}`));
+  await admin.end();
+}
+
+if (process.exitCode === 1) process.exit(1);
+
+// --- Results ---
+const resultsDir = here('./results/');
+await mkdir(resultsDir, { recursive: true });
+const previous = await readFile(`${resultsDir}latest.json`, 'utf8').then((text) => JSON.parse(text) as { rows: Row[]; date: string }, () => undefined);
+if (previous && !process.env.BENCH_ONLY) await rename(`${resultsDir}latest.json`, `${resultsDir}previous.json`);
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`;
+const date = new Date().toISOString().slice(0, 10);
+const results = { date, machine, loadAverageBefore: LOAD_BEFORE, seconds: SECONDS, connections: CONNECTIONS, seeded, sqlCounts, rssAfterRoundsMB: rssRounds.map((b) => +(b / 1048576).toFixed(1)), rows };
+if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+
+const was = (name: string) => previous?.rows.find((row) => row.name === name);
+const lines = [
+  `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement; ${seeded.orders} orders, ${seeded.sections} sections.`,
+  '',
+  '| measurement | real req/s | p50 / p99 ms | errors | reference req/s | p50 / p99 ms | real / reference | SQL per operation | previous run |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((row) => {
+    const before = was(row.name);
+    const rate = row.ordersPerSecond !== undefined ? `${row.requestsPerSecond} (${row.ordersPerSecond} orders/s)` : `${row.requestsPerSecond}`;
+    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.reference?.requestsPerSecond ?? '—'} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
+  }),
+  '',
+  `SQL statements: ${Object.entries(sqlCounts).map(([name, n]) => `${name} ${n}`).join(', ')}. ` +
+    `Real server RSS after each order-list round and after the creation run: ${results.rssAfterRoundsMB.map((mb) => `${mb} MB`).join(', ')}.`,
+];
+console.log(`\n${lines.join('\n')}\n`);
+if (process.env.BENCH_NO_README !== '1' && !process.env.BENCH_ONLY) {
+  const readmePath = here('../../README.md');
+  const readme = await readFile(readmePath, 'utf8');
+  const start = '<!-- bench:api:start -->';
+  const end = '<!-- bench:api:end -->';
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from >= 0 && to > from) {
+    await writeFile(readmePath, `${readme.slice(0, from + start.length)}\n${lines.join('\n')}\n${readme.slice(to)}`);
+    console.log('README.md: "Request throughput" results updated');
+  } else {
+    console.log(`README.md has no ${start} … ${end} block: results not written there`);
+  }
+}
+process.exit(0);
