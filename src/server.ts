@@ -41,6 +41,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs?: number;
+  /** WebSocket keep-alive: the server pings every connection this often and drops one that stops answering. */
+  keepAliveMs?: number;
   /** Called with every SQL statement the application sends (tests count them per operation). */
   onQuery?: (sql: string) => void;
   /** How often timed work runs (expiring unpaid orders, unsealing opened letters); 0 turns it off. */
@@ -231,7 +233,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       },
     },
     wss,
-    10_000,
+    options.keepAliveMs ?? 10_000,
   );
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeartbeatDocument, type HeartbeatSubscription } from '../../schema/generated/graphql.ts';
+import WebSocket from 'ws';
 import { collect, startTestServer, type TestServer } from '../support/harness.ts';
 
 let server: TestServer;
@@ -39,5 +40,23 @@ describe('subscriptions', () => {
   it('refuses an unknown tenant in the connection parameters', async () => {
     const failure = await collect(server.ws({ 'X-Tenant': 'atlantis' }), heartbeat, { intervalMs: 100 }, 1).catch((error) => error);
     expect(JSON.stringify(failure)).toMatch(/TENANT_NOT_FOUND/);
+  });
+});
+
+describe('idle WebSocket connections', () => {
+  it('are pinged by the server', async () => {
+    const own = await startTestServer({ keepAliveMs: 100 });
+    try {
+      const socket = new WebSocket(own.wsUrl, 'graphql-transport-ws');
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      let pings = 0;
+      socket.on('ping', () => (pings += 1));
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(pings).toBeGreaterThanOrEqual(2);
+      socket.close();
+    } finally {
+      await own.stop();
+    }
   });
 });
