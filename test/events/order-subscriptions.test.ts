@@ -5,13 +5,12 @@ import {
   DecideUnderwritingDocument,
   IssueInstitutionApiClientDocument,
   OrderStatusChangedDocument,
-  TenantCatalogueDocument,
   type OrderStatusChangedSubscription,
 } from '../../schema/generated/graphql.ts';
 import { signRequest } from '../../src/crypto/index.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
-import { DEMO, smsLogin } from '../support/identity.ts';
-import { createOrder, expectOrder, PNG, publishSection, submit } from '../support/orders.ts';
+import { DEMO, smsLogins } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, publishSection, submit, productIdsOf } from '../support/orders.ts';
 import { expectCode, follow, head, openSubscriptions, recordEvents, sse, stopAll, tenantId } from './live-support.ts';
 
 type Change = OrderStatusChangedSubscription['orderStatusChanged'];
@@ -25,7 +24,7 @@ let permitUploaded = false;
 
 beforeAll(async () => {
   server = await startTestServer();
-  for (const [key, tenant, mobile] of [
+  Object.assign(tokens, await smsLogins(server, [
     ['xjAdmin', 'xinjiang', DEMO.ADMIN],
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['xjInstitution', 'xinjiang', DEMO.INSTITUTION],
@@ -35,13 +34,8 @@ beforeAll(async () => {
     ['qzBidder', 'quzhou', DEMO.BIDDER],
     ['hnAdmin', 'hunan', DEMO.ADMIN],
     ['csAdmin', 'hunan-changsha', DEMO.ADMIN],
-  ] as const) {
-    tokens[key] = await smsLogin(server, tenant, mobile);
-  }
-  const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: 'xinjiang' });
-  for (const group of catalogue.institutionGroups) {
-    for (const institution of group.institutions) for (const product of institution.products) productIds[product.code] = product.id;
-  }
+  ]));
+  Object.assign(productIds, await productIdsOf(server, ['xinjiang']));
   for (const code of ['xinjiang', 'quzhou', 'hunan', 'hunan-changsha']) ids[code] = await tenantId(server, code);
   const xinjiangBidder = await server.app.db.enterprise.findFirstOrThrow({ where: { tenantId: ids.xinjiang, uscc: '91110108MA01XK7Q2D' } });
   ids.xjBidderEnterprise = xinjiangBidder.id;

@@ -8,7 +8,6 @@ import {
   InstitutionOrderViewDocument,
   IssueGuaranteeDocument,
   RecordSectionEventDocument,
-  TenantCatalogueDocument,
   VerifyGuaranteeDocument,
 } from '../../schema/generated/graphql.ts';
 import { unsealText } from '../../src/crypto/index.ts';
@@ -16,8 +15,8 @@ import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import { currentSealingKey, rotateSealingMasterKey } from '../../src/domains/guarantee/keys.ts';
 import { unsealDueLetters } from '../../src/domains/guarantee/guarantee.service.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
-import { DEMO, smsLogin } from '../support/identity.ts';
-import { createOrder, expectOrder, PNG, publishSection, submit } from '../support/orders.ts';
+import { DEMO, smsLogins } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, publishSection, submit, productIdsOf } from '../support/orders.ts';
 
 let server: TestServer;
 const tokens: Record<string, string> = {};
@@ -29,7 +28,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 beforeAll(async () => {
   server = await startTestServer({ sweepIntervalMs: 0 });
-  for (const [key, tenant, mobile] of [
+  Object.assign(tokens, await smsLogins(server, [
     ['xjAdmin', 'xinjiang', DEMO.ADMIN],
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['xjTenderee', 'xinjiang', DEMO.TENDEREE],
@@ -38,13 +37,8 @@ beforeAll(async () => {
     ['hnBidder', 'hunan', DEMO.BIDDER],
     ['hnInstitution', 'hunan', DEMO.INSTITUTION],
     ['qzBidder', 'quzhou', DEMO.BIDDER],
-  ] as const) {
-    tokens[key] = await smsLogin(server, tenant, mobile);
-  }
-  for (const tenant of ['xinjiang', 'hunan']) {
-    const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: tenant });
-    for (const g of catalogue.institutionGroups) for (const i of g.institutions) for (const p of i.products) productIds[p.code] = p.id;
-  }
+  ]));
+  Object.assign(productIds, await productIdsOf(server, ['xinjiang', 'hunan']));
   await server.app.db.enterprise.updateMany({ where: { uscc: bidder.uscc }, data: { basicAccountNumber: BASIC_ACCOUNT } });
 });
 afterAll(() => server?.stop());

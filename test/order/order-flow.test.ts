@@ -11,8 +11,8 @@ import {
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import { expireUnpaidOrders } from '../../src/domains/order/order.service.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
-import { DEMO, smsLogin } from '../support/identity.ts';
-import { createOrder, expectOrder, PNG, publishSection, submit } from '../support/orders.ts';
+import { DEMO, smsLogin, smsLogins } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, publishSection, submit, productIdsOf } from '../support/orders.ts';
 
 let server: TestServer;
 const tokens: Record<string, string> = {};
@@ -22,7 +22,7 @@ const BASIC_ACCOUNT = '6222020200112233445';
 
 beforeAll(async () => {
   server = await startTestServer();
-  for (const [key, tenant, mobile] of [
+  Object.assign(tokens, await smsLogins(server, [
     ['xjAdmin', 'xinjiang', DEMO.ADMIN],
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['xjInstitution', 'xinjiang', DEMO.INSTITUTION],
@@ -30,15 +30,8 @@ beforeAll(async () => {
     ['hnBidder', 'hunan', DEMO.BIDDER],
     ['hnInstitution', 'hunan', DEMO.INSTITUTION],
     ['qzBidder', 'quzhou', DEMO.BIDDER],
-  ] as const) {
-    tokens[key] = await smsLogin(server, tenant, mobile);
-  }
-  for (const tenant of ['xinjiang', 'hunan']) {
-    const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: tenant });
-    for (const group of catalogue.institutionGroups) {
-      for (const institution of group.institutions) for (const product of institution.products) productIds[product.code] = product.id;
-    }
-  }
+  ]));
+  Object.assign(productIds, await productIdsOf(server, ['xinjiang', 'hunan']));
   // The bidder's first order of each tenant uploads the opening permit; later ones reuse it.
   await server.app.db.enterprise.updateMany({ where: { uscc: bidder.uscc }, data: { basicAccountNumber: BASIC_ACCOUNT } });
 });

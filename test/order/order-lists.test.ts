@@ -11,13 +11,12 @@ import {
   RegisterForSectionDocument,
   SignOrderAgreementDocument,
   SubmitOrderDocument,
-  TenantCatalogueDocument,
 } from '../../schema/generated/graphql.ts';
 import { signDigest } from '../../src/crypto/index.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
-import { DEMO, smsLogin } from '../support/identity.ts';
-import { createOrder, expectOrder, PNG, publishSection, submit } from '../support/orders.ts';
+import { DEMO, smsLogin, smsLogins } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, publishSection, submit, productIdsOf } from '../support/orders.ts';
 
 let server: TestServer;
 const queries: string[] = [];
@@ -27,7 +26,7 @@ const bidder = DEMO_ENTERPRISES.find((e) => e.key === 'bidder')!;
 
 beforeAll(async () => {
   server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
-  for (const [key, tenant, mobile] of [
+  Object.assign(tokens, await smsLogins(server, [
     ['hnAdmin', 'hunan', DEMO.ADMIN],
     ['hnBidder', 'hunan', DEMO.BIDDER],
     ['hnInstitution', 'hunan', DEMO.INSTITUTION],
@@ -37,13 +36,8 @@ beforeAll(async () => {
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['qzAdmin', 'quzhou', DEMO.ADMIN],
     ['qzBidder', 'quzhou', DEMO.BIDDER],
-  ] as const) {
-    tokens[key] = await smsLogin(server, tenant, mobile);
-  }
-  for (const tenant of ['hunan', 'quzhou']) {
-    const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: tenant });
-    for (const group of catalogue.institutionGroups) for (const i of group.institutions) for (const p of i.products) productIds[p.code] = p.id;
-  }
+  ]));
+  Object.assign(productIds, await productIdsOf(server, ['hunan', 'quzhou']));
 });
 afterAll(() => server?.stop());
 

@@ -9,7 +9,7 @@ import {
 } from '../../schema/generated/graphql.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
-import { DEMO, smsLogin } from '../support/identity.ts';
+import { DEMO, smsLogins } from '../support/identity.ts';
 
 let server: TestServer;
 const tokens: Record<string, string> = {};
@@ -18,16 +18,14 @@ const agent = DEMO_ENTERPRISES.find((e) => e.key === 'agent')!;
 
 beforeAll(async () => {
   server = await startTestServer();
-  for (const [key, tenant, mobile] of [
+  Object.assign(tokens, await smsLogins(server, [
     ['xjAdmin', 'xinjiang', DEMO.ADMIN],
     ['xjBidder', 'xinjiang', DEMO.BIDDER],
     ['xjTenderee', 'xinjiang', DEMO.TENDEREE],
     ['xjAgent', 'xinjiang', DEMO.AGENT],
     ['qzAdmin', 'quzhou', DEMO.ADMIN],
     ['qzBidder', 'quzhou', DEMO.BIDDER],
-  ] as const) {
-    tokens[key] = await smsLogin(server, tenant, mobile);
-  }
+  ]));
 });
 afterAll(() => server?.stop());
 

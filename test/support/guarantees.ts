@@ -5,12 +5,11 @@ import {
   GuaranteesDocument,
   IssueGuaranteeDocument,
   RecordSectionEventDocument,
-  TenantCatalogueDocument,
 } from '../../schema/generated/graphql.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import type { TestServer } from './harness.ts';
 import { DEMO, smsLogin } from './identity.ts';
-import { createOrder, expectOrder, PNG, publishSection, submit } from './orders.ts';
+import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from './orders.ts';
 
 export const BASIC_ACCOUNT = '6222020200112233445';
 const bidder = DEMO_ENTERPRISES.find((e) => e.key === 'bidder')!;
@@ -30,9 +29,7 @@ export async function tenantActors(server: TestServer, tenant: string): Promise<
   const [admin, bidderToken, tenderee, agent, institution] = await Promise.all(
     [DEMO.ADMIN, DEMO.BIDDER, DEMO.TENDEREE, DEMO.AGENT, DEMO.INSTITUTION].map((mobile) => smsLogin(server, tenant, mobile)),
   );
-  const { tenant: catalogue } = await server.client().request(TenantCatalogueDocument, { code: tenant });
-  const products: Record<string, string> = {};
-  for (const g of catalogue.institutionGroups) for (const i of g.institutions) for (const p of i.products) products[p.code] = p.id;
+  const products = await productIdsOf(server, [tenant]);
   // Payments in fixtures come from the bidder's basic account.
   await server.app.db.enterprise.updateMany({ where: { uscc: bidder.uscc }, data: { basicAccountNumber: BASIC_ACCOUNT } });
   return { tenant, admin: admin!, bidder: bidderToken!, tenderee: tenderee!, agent: agent!, institution: institution!, products };

@@ -73,3 +73,10 @@ export async function signedRequest<R, V>(
   });
   return { status: response.status, body: (await response.json()) as never, nonce };
 }
+
+/** Logs in each `[key, tenant, mobile]` in turn (one tenant's codes at a time, as the SMS limits expect); tokens by key. */
+export async function smsLogins(server: TestServer, logins: ReadonlyArray<readonly [string, string, string]>): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const [key, tenant, mobile] of logins) tokens[key] = await smsLogin(server, tenant, mobile);
+  return tokens;
+}

@@ -5,6 +5,7 @@ import {
   CreateOrderDocument,
   PublishSectionDocument,
   SubmitOrderDocument,
+  TenantCatalogueDocument,
   type CreateOrderInput,
   type CreateOrderMutation,
   type PublishSectionInput,
@@ -84,4 +85,14 @@ export function expectOrder(result: CreateOrderMutation['createOrder']): Created
 
 export async function submit(server: TestServer, token: string, orderId: string, versions = { noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' }) {
   return (await server.client({ token }).request(SubmitOrderDocument, { input: { orderId, ...versions } })).submitOrder;
+}
+
+/** The global ids of the tenants' products, by product code. */
+export async function productIdsOf(server: TestServer, tenants: readonly string[]): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const code of tenants) {
+    const { tenant } = await server.client().request(TenantCatalogueDocument, { code });
+    for (const group of tenant.institutionGroups) for (const institution of group.institutions) for (const product of institution.products) ids[product.code] = product.id;
+  }
+  return ids;
 }

@@ -5,8 +5,8 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../
 import { readUpload } from '../../files/file.types.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as cancellations from './cancellation.service.ts';
+import { NO_TENANT } from '../common/formats.ts';
 
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 const DecisionStatusEnum = builder.enumType('DecisionStatus', { values: ['PENDING', 'APPROVED', 'REJECTED'] as const });
 
 export const CancellationRef = builder.prismaNode('Cancellation', {

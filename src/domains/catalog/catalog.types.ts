@@ -6,6 +6,7 @@ import { InstitutionKind, IssuanceMode, PaymentMethod, ProductStatus, ProjectTyp
 import { formatMoney, parseAmount, quotePremium, type Decimal, type PremiumQuote } from './money.ts';
 import { assertProductAvailable, productConfig, productNotice, ProductUnavailableError, requireProjectType } from './catalog.service.ts';
 import { ErrorInterface } from '../common/common.types.ts';
+import { NO_TENANT } from '../common/formats.ts';
 
 builder.objectType(ProductUnavailableError, {
   name: 'ProductUnavailableError',
@@ -124,8 +125,6 @@ export const ProductRef = builder.prismaNode('Product', {
     }),
   }),
 });
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
 function tenantOf(ctx: { tenants: { byId(id: string): TenantContext | undefined } }, id: string) {
   return ctx.tenants.byId(id);

@@ -8,10 +8,10 @@ import { sha256Hex } from '../../crypto/index.ts';
 import type { UploadedFile } from '../order/order.service.ts';
 import { Decimal, formatMoney, parseAmount } from '../catalog/money.ts';
 import { lockGuarantee, transitionGuarantee, type ClaimGuard } from '../guarantee/guarantee-states.ts';
+import { ACCOUNT_NUMBER } from '../common/formats.ts';
 
 export const CLAIM_PROOF_MAX_BYTES = 50 * 1024 * 1024;
 const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
-const ACCOUNT_NUMBER = /^\d{6,32}$/;
 
 export interface FileClaimInput {
   guaranteeId: string;

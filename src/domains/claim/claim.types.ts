@@ -7,8 +7,7 @@ import { readUpload } from '../../files/file.types.ts';
 import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as claims from './claim.service.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const ClaimStatusEnum = builder.enumType('ClaimStatus', {
   description: 'DRAFT 待确认, SUBMITTED 已提交, APPROVED 已赔付 (in full or in part), REJECTED 已拒绝.',

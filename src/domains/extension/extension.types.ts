@@ -6,8 +6,7 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../
 import { ErrorInterface } from '../common/common.types.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as extensions from './extension.service.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const ExtensionStatusEnum = builder.enumType('ExtensionStatus', {
   description: 'PENDING 待审核, APPROVED 已同意 (the validity end moved), REJECTED 已拒绝.',

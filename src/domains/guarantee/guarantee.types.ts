@@ -8,8 +8,7 @@ import { readUpload } from '../../files/file.types.ts';
 import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeOrderRef } from '../order/order.types.ts';
 import * as guarantees from './guarantee.service.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const GuaranteeStatusEnum = builder.enumType('GuaranteeStatus', {
   description: 'EFFECTIVE 生效中, REFUNDING 退保中, REFUNDED 已退保, CLAIMING 理赔中, CLAIM_PAID 已赔付, CANCELLING 注销中, VOID 已失效, EXPIRED 已过期.',

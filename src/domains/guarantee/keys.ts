@@ -35,8 +35,27 @@ export interface SealingKeyPair {
   privateKeyPem(): Promise<string>;
 }
 
-/** The tenant's newest sealing key, made on first use (several instances racing agree on version 1). */
-export async function currentSealingKey(db: PrismaClient, tenantId: string, masterKey: string): Promise<SealingKeyPair> {
+/** Sealing keys already read by this process, per database (tests run several), tenant and master key. */
+const currentKeys = new WeakMap<PrismaClient, Map<string, Promise<SealingKeyPair>>>();
+
+/**
+ * The tenant's newest sealing key, made on first use (several instances racing agree on version 1). Read once per
+ * process: institution views seal several fields of every section they show with it.
+ */
+export function currentSealingKey(db: PrismaClient, tenantId: string, masterKey: string): Promise<SealingKeyPair> {
+  let perDb = currentKeys.get(db);
+  if (!perDb) currentKeys.set(db, (perDb = new Map()));
+  const cacheKey = `${tenantId}:${masterKey}`;
+  let pending = perDb.get(cacheKey);
+  if (!pending) {
+    pending = loadCurrentSealingKey(db, tenantId, masterKey);
+    pending.catch(() => perDb.delete(cacheKey));
+    perDb.set(cacheKey, pending);
+  }
+  return pending;
+}
+
+async function loadCurrentSealingKey(db: PrismaClient, tenantId: string, masterKey: string): Promise<SealingKeyPair> {
   let row = await db.sealingKey.findFirst({ where: { tenantId }, orderBy: { version: 'desc' } });
   if (!row) {
     const pair = await generateSealingKeyPair();

@@ -15,13 +15,13 @@ import type { AuthEvent, LoginMethod } from '../../db/generated/prisma/enums.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { TenantContext } from '../../tenants/registry.ts';
 import { CertificateRejectedError, ChallengeInvalidError, RateLimitedError, RoleNotHeldError, SmsCodeInvalidError } from './identity.errors.ts';
+import { MOBILE } from '../common/formats.ts';
 
 /** The order in which a login picks the first active role among those held. */
 export const ROLE_ORDER: readonly Role[] = ['BIDDER', 'TENDEREE', 'AGENT', 'INSTITUTION', 'ADMIN'];
 /** Roles that act for an enterprise (and so may log in with the enterprise's certificate). */
 export const ENTERPRISE_ROLES: readonly Role[] = ['BIDDER', 'TENDEREE', 'AGENT'];
 
-const MOBILE = /^1[3-9]\d{9}$/;
 const SMS_CODE = /^\d{6}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CERTIFICATE_PEM = 32_768;

@@ -3,9 +3,9 @@ import { accessibleBy } from '../../auth/ability.ts';
 import type { Viewer } from '../../auth/viewer.ts';
 import { builder } from '../../builder.ts';
 import { ROLE_ORDER, rolesOf, type LoginResult } from './identity.service.ts';
+import { NO_TENANT } from '../common/formats.ts';
 
 /** Matches no row: a tenant filter for a code that names no tenant. */
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
 export const RoleEnum = builder.enumType('Role', {
   description: 'What a user acts as (DESIGN.md 4). A user may hold several in a tenant and switches the active one.',

@@ -7,8 +7,7 @@ import { InvoiceKind } from '../../tenants/tenant-file.ts';
 import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as invoices from './invoice.service.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const InvoiceFormEnum = builder.enumType('InvoiceForm', {
   description: 'ELECTRONIC 电子发票 (a file to download), PAPER 纸质发票 (posted).',

@@ -11,9 +11,8 @@ import { assertProductAvailable, productConfig, requireProjectType } from '../ca
 import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
 import { orderNumber } from './order-number.ts';
 import { findOrderTransition, type OrderAction, type OrderActor, type OrderFacts, LIVE_STATUSES } from './order-states.ts';
+import { ACCOUNT_NUMBER, MOBILE } from '../common/formats.ts';
 
-const MOBILE = /^1[3-9]\d{9}$/;
-const ACCOUNT_NUMBER = /^\d{6,32}$/;
 export const OPENING_PERMIT_MAX_BYTES = 5 * 1024 * 1024;
 
 export interface UploadedFile {

@@ -12,8 +12,7 @@ import { BidSectionRef } from '../section/section.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const OrderStatusEnum = builder.enumType('OrderStatus', {
   description:

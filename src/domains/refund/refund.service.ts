@@ -8,9 +8,8 @@ import type { RefundReason } from '../../tenants/tenant-file.ts';
 import { lockGuarantee, transitionGuarantee } from '../guarantee/guarantee-states.ts';
 import { requireRole } from '../order/order.service.ts';
 import { evaluateRefund, type RefundDecision } from './refund-policy.ts';
+import { ACCOUNT_NUMBER, MOBILE } from '../common/formats.ts';
 
-const MOBILE = /^1[3-9]\d{9}$/;
-const ACCOUNT_NUMBER = /^\d{6,32}$/;
 const CODE_TTL_MS = 5 * 60_000;
 const CODE_MAX_TRIES = 5;
 

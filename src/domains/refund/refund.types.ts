@@ -7,8 +7,7 @@ import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as refunds from './refund.service.ts';
 import { ErrorInterface } from '../common/common.types.ts';
-
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const RefundReasonEnum = builder.enumType('RefundReason', {
   description: 'WITHDRAWN 投标人放弃投标, SUSPENDED 项目中止/暂停, FAILED 流标, TERMINATED 终止, OTHER.',

@@ -6,6 +6,7 @@ import { requireProjectType } from '../catalog/catalog.service.ts';
 import { parseAmount } from '../catalog/money.ts';
 import type { ProjectType } from '../../tenants/tenant-file.ts';
 import { recordDomainEvent } from '../../events/outbox.ts';
+import { MOBILE } from '../common/formats.ts';
 import { unsealDueLetters } from '../guarantee/guarantee.service.ts';
 
 export interface PublishSectionInput {
@@ -143,7 +144,7 @@ export async function registerForSection(ctx: Context, input: { sectionId: strin
   const section = await ctx.db.bidSection.findFirst({ where: { id: input.sectionId, tenantId: tenant.id } });
   if (!section) throw new NotFoundError('Section', 'input.sectionId', 'SECTION_NOT_FOUND');
   if (!input.contactName.trim()) throw new ValidationError('input.contactName', 'contactName must not be empty');
-  if (!/^1[3-9]\d{9}$/.test(input.contactMobile)) throw new ValidationError('input.contactMobile', 'A mobile number is 11 digits starting with 1', 'MOBILE_MALFORMED');
+  if (!MOBILE.test(input.contactMobile)) throw new ValidationError('input.contactMobile', 'A mobile number is 11 digits starting with 1', 'MOBILE_MALFORMED');
   return ctx.db.sectionRegistration.upsert({
     where: { sectionId_enterpriseId: { sectionId: section.id, enterpriseId } },
     create: { tenantId: tenant.id, sectionId: section.id, enterpriseId, contactName: input.contactName.trim(), contactMobile: input.contactMobile },

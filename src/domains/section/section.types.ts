@@ -8,6 +8,7 @@ import { formatMoney } from '../catalog/money.ts';
 import * as sections from './section.service.ts';
 import { sealText } from '../../crypto/index.ts';
 import { currentSealingKey } from '../guarantee/keys.ts';
+import { NO_TENANT } from '../common/formats.ts';
 
 export const SectionStatusEnum = builder.enumType('SectionStatus', {
   description: 'OPEN, SUSPENDED 暂停, CHANGED 变更, FAILED 流标, TERMINATED 终止, OPENED 已开标.',
@@ -28,7 +29,6 @@ const SectionEventRef = builder.prismaObject('SectionEvent', {
   }),
 });
 
-const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 const SEALED_NOTE = 'Ciphertext (sealed to the tenant key) for institutions before the bid opening where the tenant seals application data.';
 
 /** Xinjiang 2025 1.2.3: the institution sees who bids on what only as ciphertext until the bid opening. */

@@ -1,0 +1,13 @@
+/** Formats checked the same way wherever they are entered. */
+
+/** A mainland mobile number: 11 digits starting with 1. */
+export const MOBILE = /^1[3-9]\d{9}$/;
+
+/** A bank account number, spaces removed: 6 to 32 digits. */
+export const ACCOUNT_NUMBER = /^\d{6,32}$/;
+
+/**
+ * An id no row has: a request without a tenant scopes lookups to it, so a tenant-less `node(id)` finds nothing rather
+ * than a row of any tenant.
+ */
+export const NO_TENANT = '00000000-0000-0000-0000-000000000000';
