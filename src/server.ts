@@ -16,6 +16,7 @@ import { AppError } from './errors.ts';
 import { createEventBus } from './events/pubsub.ts';
 import { useRelayKick } from './events/kick-plugin.ts';
 import { startLiveEvents, type LiveOptions } from './events/live.ts';
+import { isJsonPost, readJsonBody } from './http/json-body.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
@@ -155,6 +156,18 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     }
     if (SIGNATURE_HEADERS.some((name) => req.headers[name] !== undefined)) {
       return void handleSignedRequest(req, res, { requestId, clientAddress });
+    }
+    if (isJsonPost(req)) {
+      return void readJsonBody(req).then(
+        (read) => {
+          if (read.kind === 'too-large') {
+            return json(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
+          }
+          (req as IncomingMessage & { body?: unknown }).body = read.body;
+          void yoga.handle(req, res, { requestId, clientAddress });
+        },
+        () => res.destroy(),
+      );
     }
     void yoga.handle(req, res, { requestId, clientAddress });
   });

@@ -32,6 +32,44 @@ describe('operations endpoints', () => {
   });
 });
 
+describe('JSON request bodies (read by the server before Yoga)', () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('answers a JSON query with data, with or without a charset', async () => {
+    for (const type of ['application/json', 'application/json; charset=utf-8']) {
+      const response = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': type });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+  });
+
+  it('refuses malformed JSON, a batch, an empty object and a non-object body with BAD_REQUEST, not a hang', async () => {
+    for (const body of ['{"query": ', '[{"query":"{ __typename }"}]', '{}', '42']) {
+      const answer = (await (await post(body)).json()) as { data?: unknown; errors: Array<{ extensions?: { code?: string } }> };
+      expect(answer.data, body).toBeUndefined();
+      expect(answer.errors[0]?.extensions?.code, body).toBe('BAD_REQUEST');
+    }
+  });
+
+  it('refuses a body over 1 MB with 413, whether announced by Content-Length or not', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1024 * 1024) } });
+    const announced = await post(big);
+    expect(announced.status).toBe(413);
+    expect(await announced.json()).toMatchObject({ errors: [{ extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
+    // A chunked body (no Content-Length) is counted as it arrives.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(big);
+        for (let at = 0; at < bytes.length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, at + 64 * 1024));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+});
+
 describe('start-up failures', () => {
   it('stops with a message naming the database when PostgreSQL cannot be reached', async () => {
     const attempt = startServer({

@@ -26,6 +26,7 @@ const PaymentOutcomeEnum = builder.enumType('PaymentOutcome', {
 });
 
 const OrderEventRef = builder.prismaObject('OrderEvent', {
+  select: {},
   description: 'One step of the progress timeline the manuals show (提交 → 投保审核 → 付款成功 → 投保成功).',
   fields: (t) => ({
     action: t.exposeString('action'),
@@ -101,6 +102,9 @@ const Agreement = builder.objectRef<{ text: string; digest: string; signedAt: Da
 export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   id: { field: 'id' },
   description: 'A guarantee order (保函订单): the application and its payment.',
+  // Select mode (here and on the types an order list shows): a query loads the columns its fields need, not every
+  // column of every joined table. A field that reads a column it does not expose declares it with `select`.
+  select: { id: true },
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
@@ -108,9 +112,9 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     status: t.expose('status', { type: OrderStatusEnum }),
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
     paymentMethod: t.string({ description: 'GUARANTEE for every guarantee order.', resolve: () => 'GUARANTEE' }),
-    amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
-    rate: t.field({ type: 'Decimal', resolve: (o) => o.rate.toString() }),
-    premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', resolve: (o) => formatMoney(o.premium) }),
+    amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', select: { amount: true }, resolve: (o) => formatMoney(o.amount) }),
+    rate: t.field({ type: 'Decimal', select: { rate: true }, resolve: (o) => o.rate.toString() }),
+    premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', select: { premium: true }, resolve: (o) => formatMoney(o.premium) }),
     section: t.relation('section'),
     product: t.relation('product'),
     institution: t.relation('institution'),
@@ -148,7 +152,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     latestEvent: t.field({
       type: OrderEventRef,
       nullable: true,
-      select: { events: { orderBy: { createdAt: 'desc' }, take: 1 } },
+      select: (_args, _ctx, nestedSelection) => ({ events: nestedSelection({ orderBy: { createdAt: 'desc' }, take: 1 }) }),
       resolve: (o) => o.events[0] ?? null,
     }),
     payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
@@ -158,10 +162,11 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
       type: Agreement,
       nullable: true,
       description: 'The application agreement to e-sign (材料签章), where the product has that step.',
+      select: { product: { select: { tenantId: true, code: true } } },
       resolve: async (o, _, ctx) => {
-        const product = await ctx.db.product.findUniqueOrThrow({ where: { id: o.productId } });
-        if (!productConfig(ctx, product)?.eSigningStep) return null;
-        return { ...(await orders.orderAgreement(ctx.db, o)), signedAt: o.agreementSignedAt };
+        if (!productConfig(ctx, o.product)?.eSigningStep) return null;
+        const order = await ctx.db.guaranteeOrder.findUniqueOrThrow({ where: { id: o.id } });
+        return { ...(await orders.orderAgreement(ctx.db, order)), signedAt: order.agreementSignedAt };
       },
     }),
   }),
