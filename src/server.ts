@@ -16,6 +16,7 @@ import { AppError } from './errors.ts';
 import { createEventBus } from './events/pubsub.ts';
 import { useRelayKick } from './events/kick-plugin.ts';
 import { startLiveEvents, type LiveOptions } from './events/live.ts';
+import { createFastGraphQL } from './http/fast-graphql.ts';
 import { isJsonPost, readJsonBody } from './http/json-body.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** WebSocket keep-alive: the server pings every connection this often and drops one that stops answering. */
   keepAliveMs?: number;
+  /** Answer JSON POSTs without Yoga's fetch layer where the answer is identical (default true; false to compare). */
+  fastJsonPath?: boolean;
   /** Called with every SQL statement the application sends (tests count them per operation). */
   onQuery?: (sql: string) => void;
   /** How often timed work runs (expiring unpaid orders, unsealing opened letters); 0 turns it off. */
@@ -118,6 +121,8 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     plugins: [useStableErrorCodes(), useRelayKick(app.events)],
   });
 
+  // JSON POSTs skip Yoga's fetch layer where the answer is the same (src/http/fast-graphql.ts); off for comparison.
+  const fast = options.fastJsonPath === false ? undefined : createFastGraphQL(yoga);
   let accepting = true;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -164,7 +169,15 @@ async function serve(app: AppServices, database: Database, options: ServerOption
             return json(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
           }
           (req as IncomingMessage & { body?: unknown }).body = read.body;
-          void yoga.handle(req, res, { requestId, clientAddress });
+          if (read.kind !== 'parsed' || !fast) return void yoga.handle(req, res, { requestId, clientAddress });
+          fast(req, res, read.body, { requestId, clientAddress }).then(
+            (answered) => void (answered || yoga.handle(req, res, { requestId, clientAddress })),
+            (error: unknown) => {
+              log.error({ err: error, requestId }, 'request failed');
+              if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+              else res.end();
+            },
+          );
         },
         () => res.destroy(),
       );

@@ -22,6 +22,8 @@ const server = await startServer({
   host: '127.0.0.1',
   logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
   sweepIntervalMs: 0,
+  // BENCH_FAST_JSON=0: every request through Yoga's fetch layer (the before of the fast path's before/after).
+  fastJsonPath: process.env.BENCH_FAST_JSON !== '0',
   // Counting: no relay poll, so the statements counted are those of the operations (and of the relay they wake).
   ...(countSql ? { onQuery: (sql: string) => void statements.push(sql), live: { relayPollMs: 3_600_000 } } : {}),
   identity: {

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
+import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
+
+/**
+ * The JSON POST path, run on node:http without Yoga's fetch layer (issue 9): the same enveloped parse, validate,
+ * context and execute Yoga runs (so the same plugins, error masking and caches), and Yoga's own `processRegularResult`
+ * for the status, content type and body, but no WHATWG Request, Headers, Response or stream per request.
+ *
+ * It takes only what it can answer exactly as Yoga would, and hands everything else to Yoga untouched, before
+ * anything has executed: a result other than a single JSON document (SSE, multipart, 406), a parse or validation
+ * error, a subscription, malformed parameters, a context that throws, and variables that fail coercion (no `data`
+ * key: nothing ran). Once execution has started the answer is written here, errors included (a mutation must not run
+ * twice).
+ */
+export type FastGraphQL = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, serverContext: object) => Promise<boolean>;
+
+interface HeaderSource {
+  get(name: string): string | null;
+}
+
+/** Yoga's processors in Yoga's order; the last match wins, as in Yoga's useResultProcessors. */
+const PROCESSORS = [
+  { kind: 'sse', mediaTypes: ['text/event-stream'] },
+  { kind: 'multipart', mediaTypes: ['multipart/mixed'] },
+  { kind: 'regular', mediaTypes: ['application/graphql-response+json', 'application/json'] },
+] as const;
+
+/** The media type Yoga would answer a single (non-streamed) result with, or undefined when it would not use JSON. */
+export function regularMediaType(accept: string | undefined): string | undefined {
+  const requested: string[] = [];
+  for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
+    const [mediaType, ...params] = entry.split(';');
+    if (mediaType === undefined) continue;
+    const charset = params.find((param) => param.includes('charset=')) || 'charset=utf-8';
+    if (charset === 'charset=utf-8') requested.push(mediaType);
+  }
+  requested.reverse();
+  let chosen: { kind: string; mediaType: string } | undefined;
+  for (const processor of PROCESSORS) {
+    for (const asked of requested) {
+      const [askedPre, askedSuf] = asked.split('/');
+      for (const mediaType of processor.mediaTypes) {
+        const [pre, suf] = mediaType.split('/');
+        // As Yoga's isMatchingMediaType(processor, requested): the wildcard is on the requested side.
+        if ((askedPre === '*' || askedPre === pre) && (askedSuf === '*' || askedSuf === suf)) chosen = { kind: processor.kind, mediaType };
+      }
+    }
+  }
+  return chosen?.kind === 'regular' ? chosen.mediaType : undefined;
+}
+
+/** A Response stand-in for processRegularResult: it only records what Yoga would send. */
+class RecordedResponse {
+  constructor(
+    readonly body: string | null,
+    readonly init: { status?: number; headers?: Record<string, string> } = {},
+  ) {}
+}
+const RECORDING_FETCH_API = { Response: RecordedResponse } as never;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server and user context: only getEnveloped is used
+export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraphQL {
+  return async (req, res, body, serverContext) => {
+    const mediaType = regularMediaType(headerOf(req, 'accept'));
+    if (!mediaType) return false;
+    const { query, variables, operationName, extensions } = body;
+    if (typeof query !== 'string' || (variables != null && !isObject(variables)) || (operationName != null && typeof operationName !== 'string')) return false;
+    if (extensions != null && (!isObject(extensions) || Object.keys(extensions).length > 0)) return false;
+
+    const headers: HeaderSource = { get: (name) => headerOf(req, name.toLowerCase()) ?? null };
+    const request = { method: 'POST', url: req.url ?? '/graphql', headers };
+    const params = { query, variables: variables ?? undefined, operationName: operationName ?? undefined };
+    let run: () => Promise<ExecutionResult>;
+    try {
+      const enveloped = yoga.getEnveloped({ ...serverContext, request, params });
+      const document = enveloped.parse(query);
+      if (document instanceof Error) return false;
+      if (enveloped.validate(enveloped.schema, document).length > 0) return false;
+      const operation = getOperationAST(document, params.operationName);
+      if (!operation || operation.operation === 'subscription') return false;
+      const contextValue = await enveloped.contextFactory();
+      run = async () =>
+        (await enveloped.execute({
+          schema: enveloped.schema,
+          document,
+          contextValue,
+          variableValues: params.variables,
+          operationName: params.operationName,
+        })) as ExecutionResult;
+    } catch {
+      return false; // Yoga answers parse errors and context failures with its own status and shape.
+    }
+    const result = await run();
+    if (!('data' in result)) {
+      // Variables that failed coercion: nothing executed, so Yoga can answer it with its request-error status.
+      return false;
+    }
+    const recorded = processRegularResult(result, RECORDING_FETCH_API, mediaType) as unknown as RecordedResponse;
+    const cors = getCORSHeadersByRequestAndOptions(request as never, {});
+    res.writeHead(recorded.init.status ?? 200, { ...recorded.init.headers, ...cors });
+    res.end(recorded.body);
+    return true;
+  };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

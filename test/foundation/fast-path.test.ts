@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { regularMediaType } from '../../src/http/fast-graphql.ts';
+import { startTestServer, type TestServer } from '../support/harness.ts';
+import { DEMO } from '../support/identity.ts';
+
+// The JSON POST fast path (src/http/fast-graphql.ts) must answer exactly as Yoga does: the same requests go to a
+// server with it and to one without it, and status, headers that matter and body must be equal.
+let fast: TestServer;
+let yoga: TestServer;
+beforeAll(async () => {
+  [fast, yoga] = await Promise.all([startTestServer(), startTestServer({ fastJsonPath: false })]);
+});
+afterAll(async () => {
+  await fast?.stop();
+  await yoga?.stop();
+});
+
+const COMPARED_HEADERS = ['content-type', 'access-control-allow-origin', 'access-control-allow-credentials', 'vary', 'accept'];
+
+async function answer(server: TestServer, body: unknown, headers: Record<string, string>) {
+  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: Object.fromEntries(COMPARED_HEADERS.map((name) => [name, response.headers.get(name)])),
+    body: text.startsWith('{') ? JSON.parse(text) : text,
+  };
+}
+
+const CASES: Array<[string, unknown, Record<string, string>]> = [
+  ['a trivial query', { query: '{ __typename }' }, {}],
+  ['a tenant query', { query: '{ tenant { code name } }' }, { 'x-tenant': 'xinjiang' }],
+  ['the spec media type first', { query: '{ tenants { code } }' }, { accept: 'application/graphql-response+json, application/json' }],
+  ['application/json only', { query: '{ tenants { code } }' }, { accept: 'application/json' }],
+  ['a browser origin', { query: '{ __typename }' }, { origin: 'https://bid.example.cn' }],
+  ['an unknown tenant', { query: '{ tenant { code } }' }, { 'x-tenant': 'atlantis' }],
+  ['a malformed tenant header', { query: '{ tenant { code } }' }, { 'x-tenant': 'Robert"); DROP' }],
+  ['a field that needs a login', { query: '{ orders(first: 1) { totalCount } }' }, { 'x-tenant': 'xinjiang', accept: 'application/graphql-response+json' }],
+  ['a syntax error', { query: '{ tenants { code }' }, {}],
+  ['a validation error', { query: '{ tenants { nope } }' }, { accept: 'application/graphql-response+json' }],
+  ['a missing variable', { query: 'query($first: Int!) { tenants { code } sections(first: $first) { totalCount } }' }, { 'x-tenant': 'xinjiang' }],
+  ['a variable of the wrong type', { query: 'query($code: String) { tenant(code: $code) { code } }', variables: { code: 42 } }, {}],
+  ['an unknown operation name', { query: 'query A { __typename }', operationName: 'B' }, {}],
+  ['a subscription over POST', { query: 'subscription { orderStatusChanged { sequence } }' }, {}],
+  ['a bad bearer token', { query: '{ me { activeRole } }' }, { authorization: 'Bearer nonsense', accept: 'application/graphql-response+json' }],
+  ['server-sent events asked for', { query: '{ __typename }' }, { accept: 'text/event-stream' }],
+  ['an unacceptable media type', { query: '{ __typename }' }, { accept: 'application/xml' }],
+  ['non-object variables', { query: '{ __typename }', variables: [1] }, {}],
+];
+
+describe('the JSON POST fast path', () => {
+  it.each(CASES)('answers %s exactly as Yoga does', async (_name, body, headers) => {
+    const [mine, theirs] = await Promise.all([answer(fast, body, headers), answer(yoga, body, headers)]);
+    expect(mine).toEqual(theirs);
+  });
+
+  it('runs a mutation once', async () => {
+    const codes = () => fast.app.db.smsCode.count({ where: { mobile: DEMO.BIDDER } });
+    const before = await codes();
+    const body = { query: `mutation { requestSmsCode(input: { mobile: "${DEMO.BIDDER}" }) { __typename } }` };
+    const reply = await answer(fast, body, { 'x-tenant': 'xinjiang', 'x-forwarded-for': '10.1.2.3' });
+    expect(reply).toMatchObject({ status: 200, body: { data: { requestSmsCode: { __typename: 'SmsCodeSent' } } } });
+    expect(await codes()).toBe(before + 1);
+  });
+});
+
+describe('regularMediaType (Yoga’s choice of result processor)', () => {
+  it.each([
+    [undefined, 'application/json'],
+    ['*/*', 'application/json'],
+    ['application/json', 'application/json'],
+    ['application/graphql-response+json, application/json', 'application/graphql-response+json'],
+    ['application/json, application/graphql-response+json', 'application/json'],
+    ['text/event-stream', undefined],
+    ['multipart/mixed', undefined],
+    ['application/xml', undefined],
+    ['application/json; charset=latin1', undefined],
+  ])('accept %s → %s', (accept, expected) => {
+    expect(regularMediaType(accept)).toBe(expected);
+  });
+});
