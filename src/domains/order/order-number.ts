@@ -5,8 +5,17 @@ import { randomInt } from 'node:crypto';
  * digits, e.g. TBaoHanZKXJ2025042514275577655. Uniqueness is enforced by the database; callers retry on a clash.
  */
 export function orderNumber(prefix: string, at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
+  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(at).map((part) => [part.type, part.value]));
+  const stamp = `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
+  return `${prefix}${stamp}${String(randomInt(0, 100_000)).padStart(5, '0')}`;
+}
+
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -15,10 +24,8 @@ export function orderNumber(prefix: string, at: Date, timeZone: string): string 
       minute: '2-digit',
       second: '2-digit',
       hourCycle: 'h23',
-    })
-      .formatToParts(at)
-      .map((part) => [part.type, part.value]),
-  );
-  const stamp = `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
-  return `${prefix}${stamp}${String(randomInt(0, 100_000)).padStart(5, '0')}`;
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
 }
