@@ -38,7 +38,13 @@ export async function authenticateToken(app: AppServices, token: string): Promis
   if (claims === 'expired') throw new SessionExpiredError();
   if (claims === 'invalid') throw new SessionInvalidError();
   const tenant = app.tenants.byCode(claims.tenantCode);
-  const session = tenant ? await app.db.session.findUnique({ where: { id: claims.sessionId } }) : null;
+  const session = tenant
+    ? await app.db.session.findUnique({
+        where: { id: claims.sessionId },
+        // Only what is checked and carried: every authenticated request pays for each column Prisma maps.
+        select: { id: true, tenantId: true, userId: true, role: true, enterpriseId: true, institutionId: true, expiresAt: true, revokedAt: true },
+      })
+    : null;
   if (
     !tenant ||
     !session ||
