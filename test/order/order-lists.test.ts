@@ -13,6 +13,7 @@ import {
   SubmitOrderDocument,
 } from '../../schema/generated/graphql.ts';
 import { signDigest } from '../../src/crypto/index.ts';
+import { transitionOrder } from '../../src/domains/order/order.service.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogin, smsLogins } from '../support/identity.ts';
@@ -175,5 +176,25 @@ describe('order lists', () => {
     expect(fifty.some((sql) => sql.includes('"Session"'))).toBe(true);
     expect(fifty).toHaveLength(one.length);
     expect(fifty.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('optimistic versions', () => {
+  it('refuse a transition made from a stale copy of the order with CONCURRENT_UPDATE and write nothing', async () => {
+    const section = await publishSection(server, tokens.hnAdmin!);
+    const created = expectOrder(
+      await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: productIds['hn-demo-insurer-bid-bond']! }, { bytes: PNG, name: 'p.png' }),
+    );
+    const id = Buffer.from(created.id, 'base64').toString('utf8').split(':')[1]!;
+    const db = server.app.db;
+    const stale = await db.guaranteeOrder.findUniqueOrThrow({ where: { id } });
+    const actor = { type: 'BIDDER' as const, userId: null };
+    const moved = await db.$transaction((tx) => transitionOrder(tx, stale, 'SUBMIT', actor, { issuance: 'REVIEWED' }));
+    expect(moved.version).toBe(stale.version + 1);
+    const events = () => db.orderEvent.count({ where: { orderId: id } });
+    const before = await events();
+    await expect(db.$transaction((tx) => transitionOrder(tx, stale, 'SUBMIT', actor, { issuance: 'REVIEWED' }))).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(await events()).toBe(before);
+    expect((await db.guaranteeOrder.findUniqueOrThrow({ where: { id } })).version).toBe(moved.version);
   });
 });

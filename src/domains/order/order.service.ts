@@ -388,11 +388,17 @@ export async function transitionOrder(
 ): Promise<GuaranteeOrder> {
   const transition = findOrderTransition(order.status, action, actor.type, facts);
   const live = LIVE_STATUSES.includes(transition.to);
-  const updated = await tx.guaranteeOrder.updateMany({
-    where: { id: order.id, version: order.version },
-    data: { ...options.data, status: transition.to, version: { increment: 1 }, liveKey: live ? `${order.sectionId}:${order.bidderId}` : null },
-  });
-  if (updated.count !== 1) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; reload it and try again');
+  // The optimistic version in the unique filter: no row matches (P2025) when another transaction moved it first.
+  // `update` returns the new row, so the transition costs no re-read.
+  const next = await tx.guaranteeOrder
+    .update({
+      where: { id: order.id, version: order.version },
+      data: { ...options.data, status: transition.to, version: { increment: 1 }, liveKey: live ? `${order.sectionId}:${order.bidderId}` : null },
+    })
+    .catch((error: unknown) => {
+      if (isRecordNotFound(error)) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; reload it and try again');
+      throw error;
+    });
   await tx.orderEvent.create({
     data: {
       tenantId: order.tenantId,
@@ -406,7 +412,6 @@ export async function transitionOrder(
       reason: options.reason ?? null,
     },
   });
-  const next = await tx.guaranteeOrder.findUniqueOrThrow({ where: { id: order.id } });
   await announce(tx, next, action, order.status);
   return next;
 }
@@ -464,6 +469,11 @@ export function requireRole(ctx: Context, role: 'BIDDER' | 'INSTITUTION', messag
 /** The code the bidder writes in the remittance note (附言) so the institution can match the transfer. */
 function paymentReference(): string {
   return `BH${String(randomInt(0, 1e8)).padStart(8, '0')}${String(randomInt(0, 1e4)).padStart(4, '0')}`;
+}
+
+/** Prisma's "no record matched" (P2025), as `update` throws it when the optimistic version no longer matches. */
+function isRecordNotFound(error: unknown): boolean {
+  return (error as { code?: string })?.code === 'P2025';
 }
 
 function isUniqueViolation(error: unknown, field: string): boolean {
