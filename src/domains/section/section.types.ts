@@ -41,10 +41,10 @@ function sealsFor(ctx: Context, section: { tenantId: string; openingAt: Date; st
   );
 }
 
-async function sealedForViewer(ctx: Context, section: { tenantId: string; openingAt: Date; status: string }, value: string): Promise<string> {
+/** The value as the viewer may see it: plain (synchronously: no promise per field of a list) or sealed. */
+function sealedForViewer(ctx: Context, section: { tenantId: string; openingAt: Date; status: string }, value: string): string | Promise<string> {
   if (!sealsFor(ctx, section)) return value;
-  const key = await currentSealingKey(ctx.db, section.tenantId, ctx.sealingMasterKey);
-  return sealText(value, key.publicKeyPem);
+  return currentSealingKey(ctx.db, section.tenantId, ctx.sealingMasterKey).then((key) => sealText(value, key.publicKeyPem));
 }
 
 export const BidSectionRef = builder.prismaNode('BidSection', {
