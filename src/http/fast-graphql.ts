@@ -10,9 +10,9 @@ import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
  *
  * It takes only what it can answer exactly as Yoga would, and hands everything else to Yoga untouched, before
  * anything has executed: a result other than a single JSON document (SSE, multipart, 406), a parse or validation
- * error, a subscription, malformed parameters, a context that throws, and variables that fail coercion (no `data`
- * key: nothing ran). Once execution has started the answer is written here, errors included (a mutation must not run
- * twice).
+ * error, a subscription, malformed or unexpected parameters, non-empty `extensions`, a context that throws, and
+ * variables that fail coercion (no `data` key: nothing ran). Once execution has started the answer is written here,
+ * errors included (a mutation must not run twice).
  */
 export type FastGraphQL = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, serverContext: object) => Promise<boolean>;
 
@@ -60,6 +60,8 @@ class RecordedResponse {
 }
 const RECORDING_FETCH_API = { Response: RecordedResponse } as never;
 
+const PARAMETERS = new Set(['query', 'variables', 'operationName', 'extensions']);
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any server and user context: only getEnveloped is used
@@ -67,6 +69,8 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
   return async (req, res, body, serverContext) => {
     const mediaType = regularMediaType(headerOf(req, 'accept'));
     if (!mediaType) return false;
+    // As Yoga's parameter check: any other non-null key is a 400 there, so Yoga answers it.
+    for (const key in body) if (body[key] != null && !PARAMETERS.has(key)) return false;
     const { query, variables, operationName, extensions } = body;
     if (typeof query !== 'string' || (variables != null && !isObject(variables)) || (operationName != null && typeof operationName !== 'string')) return false;
     if (extensions != null && (!isObject(extensions) || Object.keys(extensions).length > 0)) return false;

@@ -46,6 +46,9 @@ const CASES: Array<[string, unknown, Record<string, string>]> = [
   ['server-sent events asked for', { query: '{ __typename }' }, { accept: 'text/event-stream' }],
   ['an unacceptable media type', { query: '{ __typename }' }, { accept: 'application/xml' }],
   ['non-object variables', { query: '{ __typename }', variables: [1] }, {}],
+  ['an unexpected parameter', { query: '{ __typename }', foo: 1 }, {}],
+  ['null parameters', { query: '{ __typename }', variables: null, operationName: null, extensions: null }, {}],
+  ['extensions', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }, {}],
 ];
 
 describe('the JSON POST fast path', () => {
