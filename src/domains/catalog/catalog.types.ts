@@ -83,8 +83,8 @@ export const ProductRef = builder.prismaNode('Product', {
   id: { field: 'id' },
   description: 'A guarantee product (金融产品): its rate, minimum premium, issuance mode and status.',
   authScopes: { public: true },
-  // Select mode: the columns the tenant-file lookups (productConfig), the notice and the computed fields read.
-  select: { id: true, tenantId: true, code: true, status: true, retiredAt: true, rate: true, minimumPremium: true },
+  // Select mode: the columns the tenant-file lookups (productConfig) and the notice read; the Decimals by their fields.
+  select: { id: true, tenantId: true, code: true, status: true, retiredAt: true },
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
@@ -92,9 +92,9 @@ export const ProductRef = builder.prismaNode('Product', {
     code: t.exposeString('code'),
     name: t.exposeString('name'),
     institution: t.relation('institution'),
-    rate: t.field({ type: 'Decimal', description: 'The premium rate as a fraction: "0.007" is 0.7 %.', resolve: (p) => p.rate.toString() }),
-    ratePercent: t.string({ description: 'The rate as the platforms print it, e.g. "0.7%".', resolve: (p) => `${p.rate.mul(100).toString()}%` }),
-    minimumPremium: t.field({ type: 'Decimal', resolve: (p) => formatMoney(p.minimumPremium) }),
+    rate: t.field({ type: 'Decimal', description: 'The premium rate as a fraction: "0.007" is 0.7 %.', select: { rate: true }, resolve: (p) => p.rate.toString() }),
+    ratePercent: t.string({ description: 'The rate as the platforms print it, e.g. "0.7%".', select: { rate: true }, resolve: (p) => `${p.rate.mul(100).toString()}%` }),
+    minimumPremium: t.field({ type: 'Decimal', select: { minimumPremium: true }, resolve: (p) => formatMoney(p.minimumPremium) }),
     issuance: t.expose('issuance', { type: IssuanceModeEnum }),
     status: t.expose('status', { type: ProductStatusEnum }),
     available: t.boolean({ description: 'Whether a bidder may apply for it now.', resolve: (p) => p.status === 'ACTIVE' && p.retiredAt === null }),

@@ -103,9 +103,10 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   id: { field: 'id' },
   description: 'A guarantee order (保函订单): the application and its payment.',
   // Select mode (here and on the types an order list shows): a query loads the columns its fields need, not every
-  // column of every joined table. The small columns computed fields read are always selected (a field-level `select`
-  // costs a loader lookup per row); a field that needs more declares it with `select`.
-  select: { id: true, amount: true, rate: true, premium: true },
+  // column of every joined table. What a list shows and computed fields read is selected with the type (a field-level
+  // `select` costs a loader lookup per row when asked for); the rest, Decimals above all (each costs Prisma a parse
+  // per row), only by the field that reads it.
+  select: { id: true, amount: true, premium: true },
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
@@ -114,7 +115,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
     paymentMethod: t.string({ description: 'GUARANTEE for every guarantee order.', resolve: () => 'GUARANTEE' }),
     amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
-    rate: t.field({ type: 'Decimal', resolve: (o) => o.rate.toString() }),
+    rate: t.field({ type: 'Decimal', select: { rate: true }, resolve: (o) => o.rate.toString() }),
     premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', resolve: (o) => formatMoney(o.premium) }),
     section: t.relation('section'),
     product: t.relation('product'),

@@ -52,18 +52,18 @@ export const BidSectionRef = builder.prismaNode('BidSection', {
   description: 'A bid section (标段). Its deposit amount is the amount every guarantee for it secures.',
   nullable: true,
   // Select mode: what sealing (sealsFor) reads and the columns the computed fields read (see GuaranteeOrder).
-  select: { id: true, tenantId: true, openingAt: true, status: true, code: true, name: true, projectName: true, depositAmount: true },
+  select: { id: true, tenantId: true, openingAt: true, status: true, code: true, name: true },
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('BidSection'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
     code: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.code) }),
     name: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.name) }),
-    projectName: t.string({ description: SEALED_NOTE, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.projectName) }),
+    projectName: t.string({ description: SEALED_NOTE, select: { projectName: true }, resolve: (s, _, ctx) => sealedForViewer(ctx, s, s.projectName) }),
     sealed: t.boolean({
       description: 'Whether name, code, project and tenderee are shown to you as ciphertext (institutions, before opening, where the tenant seals them).',
       resolve: (s, _, ctx) => sealsFor(ctx, s),
     }),
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
-    depositAmount: t.field({ type: 'Decimal', description: '保证金金额, yuan.', resolve: (s) => formatMoney(s.depositAmount) }),
+    depositAmount: t.field({ type: 'Decimal', description: '保证金金额, yuan.', select: { depositAmount: true }, resolve: (s) => formatMoney(s.depositAmount) }),
     openingAt: t.expose('openingAt', { type: 'DateTime' }),
     bidValidityDays: t.exposeInt('bidValidityDays'),
     status: t.expose('status', { type: SectionStatusEnum }),
