@@ -62,7 +62,8 @@ const KIND_LABELS: Record<InstitutionKind, string> = { INSURER: '保险机构', 
 export const InstitutionRef = builder.prismaNode('Institution', {
   id: { field: 'id' },
   description: 'An institution that issues guarantees in this tenant (出函机构).',
-  authScopes: { public: true },
+  // Public like the whole catalogue, so no type-level scope: one would run for every field of every institution a
+  // list shows. The fields that lead here carry the scopes.
   select: { id: true },
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
@@ -82,7 +83,7 @@ export const InstitutionRef = builder.prismaNode('Institution', {
 export const ProductRef = builder.prismaNode('Product', {
   id: { field: 'id' },
   description: 'A guarantee product (金融产品): its rate, minimum premium, issuance mode and status.',
-  authScopes: { public: true },
+  // Public, like Institution: no type-level scope.
   // Select mode: the columns the tenant-file lookups (productConfig) and the notice read; the Decimals by their fields.
   select: { id: true, tenantId: true, code: true, status: true, retiredAt: true },
   nullable: true,
