@@ -78,27 +78,10 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
     const headers: HeaderSource = { get: (name) => headerOf(req, name.toLowerCase()) ?? null };
     const request = { method: 'POST', url: req.url ?? '/graphql', headers };
     const params = { query, variables: variables ?? undefined, operationName: operationName ?? undefined };
-    let run: () => Promise<ExecutionResult>;
-    try {
-      const enveloped = yoga.getEnveloped({ ...serverContext, request, params });
-      const document = enveloped.parse(query);
-      if (document instanceof Error) return false;
-      if (enveloped.validate(enveloped.schema, document).length > 0) return false;
-      const operation = getOperationAST(document, params.operationName);
-      if (!operation || operation.operation === 'subscription') return false;
-      const contextValue = await enveloped.contextFactory();
-      run = async () =>
-        (await enveloped.execute({
-          schema: enveloped.schema,
-          document,
-          contextValue,
-          variableValues: params.variables,
-          operationName: params.operationName,
-        })) as ExecutionResult;
-    } catch {
-      return false; // Yoga answers parse errors and context failures with its own status and shape.
-    }
-    const result = await run();
+    // Yoga answers parse errors and context failures with its own status and shape: a throw here means "not ours".
+    const prepared = await prepare(yoga, { ...serverContext, request, params }).catch(() => undefined);
+    if (!prepared) return false;
+    const result = (await prepared.enveloped.execute(prepared.args)) as ExecutionResult;
     if (!('data' in result)) {
       // Variables that failed coercion: nothing executed, so Yoga can answer it with its request-error status.
       return false;
@@ -109,6 +92,24 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
     res.end(recorded.body);
     return true;
   };
+}
+
+/** Parsed, valid, a query or mutation, with its context built: ready to execute. Undefined when Yoga should answer. */
+async function prepare(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as createFastGraphQL
+  yoga: YogaServerInstance<any, any>,
+  initial: { params: { query: string; variables?: Record<string, unknown>; operationName?: string }; [key: string]: unknown },
+) {
+  const { params } = initial;
+  const enveloped = yoga.getEnveloped(initial);
+  const document = enveloped.parse(params.query);
+  if (document instanceof Error) return undefined;
+  if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
+  const operation = getOperationAST(document, params.operationName);
+  if (!operation || operation.operation === 'subscription') return undefined;
+  const contextValue = await enveloped.contextFactory();
+  const args = { schema: enveloped.schema, document, contextValue, variableValues: params.variables, operationName: params.operationName };
+  return { enveloped, args };
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {
