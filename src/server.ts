@@ -17,7 +17,7 @@ import { createEventBus } from './events/pubsub.ts';
 import { useRelayKick } from './events/kick-plugin.ts';
 import { startLiveEvents, type LiveOptions } from './events/live.ts';
 import { createFastGraphQL } from './http/fast-graphql.ts';
-import { isJsonPost, readJsonBody } from './http/json-body.ts';
+import { isJsonPost, readBody, readJsonBody } from './http/json-body.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
@@ -356,17 +356,6 @@ function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | un
 }
 
 /** The whole body, or undefined when it exceeds `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * Expected errors keep their message and gain `extensions.code` (and `field`); GraphQL's own errors (syntax,
  * validation) pass through; anything else is logged and reaches the client only as "Unexpected error.".

@@ -22,14 +22,9 @@ export type JsonBody = { kind: 'parsed'; body: Record<string, unknown> } | { kin
 export async function readJsonBody(req: IncomingMessage, limit = JSON_BODY_MAX_BYTES): Promise<JsonBody> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) return { kind: 'too-large' };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return { kind: 'too-large' };
-    chunks.push(chunk as Buffer);
-  }
-  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+  const bytes = await readBody(req, limit);
+  if (!bytes) return { kind: 'too-large' };
+  const text = bytes.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0) {
@@ -39,4 +34,16 @@ export async function readJsonBody(req: IncomingMessage, limit = JSON_BODY_MAX_B
     // Yoga answers malformed JSON with its own error.
   }
   return { kind: 'raw', body: text };
+}
+
+/** A request body, counted as it arrives; undefined past `limit` bytes (a false Content-Length changes nothing). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
