@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { regularMediaType } from '../../src/http/fast-graphql.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSchema, createYoga } from 'graphql-yoga';
+import { createFastGraphQL, regularMediaType } from '../../src/http/fast-graphql.ts';
+import { readJsonBody } from '../../src/http/json-body.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO } from '../support/identity.ts';
 
@@ -80,5 +84,57 @@ describe('regularMediaType (Yoga’s choice of result processor)', () => {
     ['application/json; charset=latin1', undefined],
   ])('accept %s → %s', (accept, expected) => {
     expect(regularMediaType(accept)).toBe(expected);
+  });
+});
+
+// The comparison above would also pass if every request fell through to Yoga. Here the fast path runs alone: what it
+// declines gets 418, so the test shows which requests it answers itself.
+describe('what the fast path answers itself', () => {
+  let url = '';
+  let close: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    const yoga = createYoga({
+      logging: false,
+      schema: createSchema({
+        typeDefs: 'type Query { hello: String, boom: String } type Subscription { tick: Int }',
+        resolvers: { Query: { hello: () => 'world', boom: () => { throw new Error('secret detail'); } } },
+      }),
+    });
+    const fastPath = createFastGraphQL(yoga);
+    const server = createServer((req, res) => {
+      void readJsonBody(req).then(async (read) => {
+        if (read.kind !== 'parsed' || !(await fastPath(req, res, read.body, {}))) res.writeHead(418).end('declined');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(() => close());
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('answers a query, and an execution error masked, with Yoga’s status and content type', async () => {
+    const ok = await post({ query: '{ hello }' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await ok.json()).toEqual({ data: { hello: 'world' } });
+    const failed = await post({ query: '{ boom }' }, { accept: 'application/graphql-response+json' });
+    expect(failed.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+    const text = await failed.text();
+    expect(JSON.parse(text)).toMatchObject({ data: { boom: null }, errors: [{ message: 'Unexpected error.', path: ['boom'] }] });
+    expect(text).not.toContain('secret detail');
+  });
+
+  it.each([
+    ['a syntax error', { query: '{ hello' }, {}],
+    ['a validation error', { query: '{ nope }' }, {}],
+    ['a subscription', { query: 'subscription { tick }' }, {}],
+    ['server-sent events', { query: '{ hello }' }, { accept: 'text/event-stream' }],
+    ['a variable that fails coercion', { query: 'query($n: Int!) { hello }', variables: { n: 'x' } }, {}],
+  ])('leaves %s to Yoga', async (_name, body, headers) => {
+    const response = await post(body, headers);
+    expect(response.status).toBe(418);
   });
 });
