@@ -64,13 +64,14 @@ export const InstitutionRef = builder.prismaNode('Institution', {
   description: 'An institution that issues guarantees in this tenant (出函机构).',
   // Public like the whole catalogue, so no type-level scope: one would run for every field of every institution a
   // list shows. The fields that lead here carry the scopes.
-  select: { id: true },
+  // Select mode: what lists show is selected with the type and read by plain resolvers (see GuaranteeOrder).
+  select: { id: true, code: true, name: true },
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
   fields: (t) => ({
-    code: t.exposeString('code'),
-    name: t.exposeString('name'),
+    code: t.string({ resolve: (i) => i.code }),
+    name: t.string({ resolve: (i) => i.name }),
     kind: t.expose('kind', { type: InstitutionKindEnum }),
     online: t.exposeBoolean('online'),
     products: t.relation('products', {
@@ -85,19 +86,19 @@ export const ProductRef = builder.prismaNode('Product', {
   description: 'A guarantee product (金融产品): its rate, minimum premium, issuance mode and status.',
   // Public, like Institution: no type-level scope.
   // Select mode: the columns the tenant-file lookups (productConfig) and the notice read; the Decimals by their fields.
-  select: { id: true, tenantId: true, code: true, status: true, retiredAt: true },
+  select: { id: true, tenantId: true, code: true, name: true, status: true, retiredAt: true },
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
   fields: (t) => ({
-    code: t.exposeString('code'),
-    name: t.exposeString('name'),
+    code: t.string({ resolve: (p) => p.code }),
+    name: t.string({ resolve: (p) => p.name }),
     institution: t.relation('institution'),
     rate: t.field({ type: 'Decimal', description: 'The premium rate as a fraction: "0.007" is 0.7 %.', select: { rate: true }, resolve: (p) => p.rate.toString() }),
     ratePercent: t.string({ description: 'The rate as the platforms print it, e.g. "0.7%".', select: { rate: true }, resolve: (p) => `${p.rate.mul(100).toString()}%` }),
     minimumPremium: t.field({ type: 'Decimal', select: { minimumPremium: true }, resolve: (p) => formatMoney(p.minimumPremium) }),
     issuance: t.expose('issuance', { type: IssuanceModeEnum }),
-    status: t.expose('status', { type: ProductStatusEnum }),
+    status: t.field({ type: ProductStatusEnum, resolve: (p) => p.status }),
     available: t.boolean({ description: 'Whether a bidder may apply for it now.', resolve: (p) => p.status === 'ACTIVE' && p.retiredAt === null }),
     notice: t.string({
       nullable: true,

@@ -26,16 +26,17 @@ const PaymentOutcomeEnum = builder.enumType('PaymentOutcome', {
 });
 
 const OrderEventRef = builder.prismaObject('OrderEvent', {
-  select: {},
+  // Select mode: what the order list's latest event shows is selected with the type (see GuaranteeOrder).
+  select: { label: true, toStatus: true, createdAt: true },
   description: 'One step of the progress timeline the manuals show (提交 → 投保审核 → 付款成功 → 投保成功).',
   fields: (t) => ({
     action: t.exposeString('action'),
     fromStatus: t.expose('fromStatus', { type: OrderStatusEnum, nullable: true }),
-    toStatus: t.expose('toStatus', { type: OrderStatusEnum }),
-    label: t.exposeString('label'),
+    toStatus: t.field({ type: OrderStatusEnum, resolve: (e) => e.toStatus }),
+    label: t.string({ resolve: (e) => e.label }),
     actorType: t.exposeString('actorType'),
     reason: t.exposeString('reason', { nullable: true }),
-    at: t.expose('createdAt', { type: 'DateTime' }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
   }),
 });
 
@@ -103,15 +104,15 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   id: { field: 'id' },
   description: 'A guarantee order (保函订单): the application and its payment.',
   // Select mode (here and on the types an order list shows): a query loads the columns its fields need, not every
-  // column of every joined table. What a list shows and computed fields read is selected with the type (a field-level
-  // `select` costs a loader lookup per row when asked for); the rest, Decimals above all (each costs Prisma a parse
-  // per row), only by the field that reads it.
-  select: { id: true, amount: true, premium: true },
+  // column of every joined table. What a list shows and computed fields read is selected with the type and read by
+  // plain resolvers: a field with a `select` of its own, `t.expose…` included, costs the prisma plugin a loader-map
+  // lookup per row. The rest, Decimals above all (each costs Prisma a parse per row), only by the field that reads it.
+  select: { id: true, number: true, status: true, amount: true, premium: true, createdAt: true },
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
-    number: t.exposeString('number'),
-    status: t.expose('status', { type: OrderStatusEnum }),
+    number: t.string({ resolve: (o) => o.number }),
+    status: t.field({ type: OrderStatusEnum, resolve: (o) => o.status }),
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
     paymentMethod: t.string({ description: 'GUARANTEE for every guarantee order.', resolve: () => 'GUARANTEE' }),
     amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
@@ -134,7 +135,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'An unpaid order is cancelled at this time.' }),
     submittedAt: t.expose('submittedAt', { type: 'DateTime', nullable: true }),
     paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.field({ type: 'DateTime', resolve: (o) => o.createdAt }),
     paymentInstructions: t.field({
       type: PaymentInstructions,
       select: { paymentReference: true, premium: true, tenantId: true, product: { select: { code: true, tenantId: true } }, institution: { select: { code: true } } },
