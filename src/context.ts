@@ -6,6 +6,7 @@ import { authenticateToken } from './auth/authenticate.ts';
 import type { IdentityServices } from './auth/identity-services.ts';
 import type { Viewer } from './auth/viewer.ts';
 import type { PrismaClient } from './db/generated/prisma/client.ts';
+import type { Sql } from './db/sql.ts';
 import type { EventBus } from './events/pubsub.ts';
 import type { Logger } from './http/logger.ts';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.ts';
@@ -14,6 +15,13 @@ import type { TenantContext, TenantRegistry } from './tenants/registry.ts';
 /** What lives for the whole process and every request shares. */
 export interface AppServices {
   db: PrismaClient;
+  /** Hand-written SQL for hot reads (src/db/sql.ts). */
+  sql: Sql;
+  /**
+   * Whether lists with a hand-written read model (the order list) use it where it covers the query (default true);
+   * false sends them through Prisma, as tests do to compare the two.
+   */
+  sqlReadModels: boolean;
   tenants: TenantRegistry;
   events: EventBus;
   log: Logger;
@@ -27,6 +35,9 @@ export interface Context {
   requestId: string;
   log: Logger;
   db: PrismaClient;
+  sql: Sql;
+  /** See {@link AppServices.sqlReadModels}. */
+  sqlReadModels: boolean;
   tenants: TenantRegistry;
   events: EventBus;
   /** The tenant of the request: the session's, or the `X-Tenant` header's before login; undefined if neither. */
@@ -87,6 +98,8 @@ export async function createContext(app: AppServices, source: RequestSource): Pr
     requestId,
     log,
     db: app.db,
+    sql: app.sql,
+    sqlReadModels: app.sqlReadModels,
     tenants: app.tenants,
     events: app.events,
     tenant,

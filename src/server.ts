@@ -47,6 +47,8 @@ export interface ServerOptions {
   keepAliveMs?: number;
   /** Answer JSON POSTs without Yoga's fetch layer where the answer is identical (default true; false to compare). */
   fastJsonPath?: boolean;
+  /** Lists with a hand-written SQL read model use it where it covers the query (default true; false to compare). */
+  sqlReadModels?: boolean;
   /** Called with every SQL statement the application sends (tests count them per operation). */
   onQuery?: (sql: string) => void;
   /** How often timed work runs (expiring unpaid orders, unsealing opened letters); 0 turns it off. */
@@ -88,7 +90,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closeOnFailure.push(() => events.close());
     const identity = await createIdentityServices(database.prisma, log, options.identity);
     const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
-    const app: AppServices = { db: database.prisma, tenants, events, log, identity, sealingMasterKey: await sealingMasterKey(database.prisma) };
+    const app: AppServices = {
+      db: database.prisma,
+      sql: database.sql,
+      sqlReadModels: options.sqlReadModels ?? true,
+      tenants,
+      events,
+      log,
+      identity,
+      sealingMasterKey: await sealingMasterKey(database.prisma),
+    };
     // Live events: the outbox relay and this instance's subscription hub (stopped by events.close()).
     await startLiveEvents(app, options.live);
     return await serve(app, database, options, demoAccountsCreated);

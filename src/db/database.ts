@@ -6,6 +6,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { applyMigrations } from './migrations.ts';
+import type { Sql } from './sql.ts';
 
 /** Where the data lives: a PostgreSQL server, or an embedded PGlite (a directory, or an instance a test made). */
 export type DatabaseTarget =
@@ -17,6 +18,8 @@ export type DatabaseTarget =
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   readonly prisma: PrismaClient;
+  /** Hand-written SQL on the same connections (src/db/sql.ts); `onQuery` sees its statements too. */
+  readonly sql: Sql;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a query. */
@@ -64,6 +67,12 @@ async function openPostgres(url: string, poolSize = 10, options: DatabaseOptions
   return {
     kind: 'postgres',
     prisma,
+    sql: {
+      query: async <R>(text: string, values: readonly unknown[]) => {
+        options.onQuery?.(text);
+        return (await pool.query(text, values as unknown[])).rows as R[];
+      },
+    },
     migrate: () => applyMigrations(new PrismaPg({ connectionString: url, max: 1 }, { onPoolError: () => {} })),
     ping: async () => void (await pool.query('SELECT 1')),
     close: async () => {
@@ -86,6 +95,12 @@ async function openPglite(target: { dataDir: string } | { instance: PGlite }, op
   return {
     kind: 'pglite',
     prisma,
+    sql: {
+      query: async <R>(text: string, values: readonly unknown[]) => {
+        options.onQuery?.(text);
+        return (await instance.query<R>(text, values as unknown[])).rows;
+      },
+    },
     // PGlite has one session: the engine's adapters wrap the instance itself, which must stay open.
     migrate: () => applyMigrations(factory, { disposeAdapters: false }),
     ping: async () => void (await instance.query('SELECT 1')),
