@@ -11,6 +11,7 @@ import { ProductUnavailableError } from '../catalog/catalog.service.ts';
 import { BidSectionRef } from '../section/section.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
+import { orderCount, orderPage } from './order-list.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
 
@@ -210,8 +211,10 @@ builder.queryFields((t) => ({
       status: t.arg({ type: [OrderStatusEnum], required: false }),
       search: t.arg.string({ required: false, description: 'Order number, section name or section code.' }),
     },
-    totalCount: (_parent, args, ctx) => ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
-    resolve: (query, _root, args, ctx) =>
+    // The read model (order-list.ts) answers the page and the total where it covers the query; Prisma otherwise.
+    totalCount: async (_parent, args, ctx) => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
+    resolve: async (query, _root, args, ctx) =>
+      ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
       ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
   orderCounts: t.field({

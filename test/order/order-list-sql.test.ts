@@ -1,0 +1,131 @@
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OrdersDocument, type OrderStatus } from '../../schema/generated/graphql.ts';
+import { startTestServer, type TestServer } from '../support/harness.ts';
+import { DEMO, smsLogins } from '../support/identity.ts';
+import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
+
+// The order list's read model (src/domains/order/order-list.ts) must answer exactly as Prisma does: every request
+// here runs twice on one server and one database, once with the read model and once without (`sqlReadModels`), and
+// the two answers must be equal. The statements each run sends show which of the two answered.
+let server: TestServer;
+const queries: string[] = [];
+const tokens: Record<string, string> = {};
+const READ_MODEL_PAGE = /^\/\* read model: order list page/;
+const READ_MODEL_COUNT = /^\/\* read model: order list count/;
+
+beforeAll(async () => {
+  server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
+  Object.assign(tokens, await smsLogins(server, [
+    ['hnAdmin', 'hunan', DEMO.ADMIN],
+    ['hnBidder', 'hunan', DEMO.BIDDER],
+    ['hnInstitution', 'hunan', DEMO.INSTITUTION],
+    ['hnTenderee', 'hunan', DEMO.TENDEREE],
+    ['csAdmin', 'hunan-changsha', DEMO.ADMIN],
+    ['xjBidder', 'xinjiang', DEMO.BIDDER],
+  ]));
+  const products = await productIdsOf(server, ['hunan']);
+  // Seven orders on four institutions' products, in several states; one section named for the search.
+  const codes = ['hn-demo-insurer-bid-bond', 'hn-demo-insurer-two-bid-bond', 'hn-demo-bank-bid-guarantee', 'hn-demo-guarantor-bid-guarantee'];
+  for (let i = 0; i < 7; i += 1) {
+    const section = await publishSection(server, tokens.hnAdmin!, i === 3 ? { name: '读模型检索标段', code: `RM-SEARCH-${Date.now()}` } : {});
+    const order = expectOrder(
+      await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: products[codes[i % codes.length]!]! }, i === 0 ? { bytes: PNG, name: 'p.png' } : undefined),
+    );
+    if (i % 2 === 0) await submit(server, tokens.hnBidder!, order.id);
+  }
+});
+afterAll(() => server?.stop());
+
+type Variables = { status?: OrderStatus[]; search?: string; first?: number; after?: string };
+
+/** The answer of the read model and of Prisma to the same request, and whether the read model answered. */
+async function both(token: string, query: string, variables: Variables) {
+  const run = async (readModel: boolean) => {
+    server.app.sqlReadModels = readModel;
+    const before = queries.length;
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const sent = queries.slice(before);
+    return { body: await response.json(), page: sent.some((sql) => READ_MODEL_PAGE.test(sql)), count: sent.some((sql) => READ_MODEL_COUNT.test(sql)) };
+  };
+  try {
+    const sql = await run(true);
+    const prisma = await run(false);
+    expect([prisma.page, prisma.count]).toEqual([false, false]);
+    return { sql: sql.body, prisma: prisma.body, readModel: { page: sql.page, count: sql.count } };
+  } finally {
+    server.app.sqlReadModels = true;
+  }
+}
+
+const ORDERS = print(OrdersDocument);
+
+describe('the order list read model', () => {
+  const cases: Array<[string, string, Variables]> = [
+    ['the bidder, all its orders', 'hnBidder', {}],
+    ['the bidder, a status tab', 'hnBidder', { status: ['DRAFT'] }],
+    ['the bidder, two status tabs', 'hnBidder', { status: ['DRAFT', 'UNDER_REVIEW', 'AWAITING_PAYMENT'] }],
+    ['the bidder, a search by section name', 'hnBidder', { search: '读模型检索' }],
+    ['the bidder, a search by order number', 'hnBidder', { search: 'HN' }],
+    ['the institution, its orders', 'hnInstitution', {}],
+    ['the admin, the tenant', 'hnAdmin', {}],
+    ['a city admin: none of the province', 'csAdmin', {}],
+    ['the tenderee, who has no rule for orders', 'hnTenderee', {}],
+    ['a bidder of another tenant', 'xjBidder', {}],
+  ];
+
+  it.each(cases)('answers %s as Prisma does', async (_name, who, variables) => {
+    const { sql, prisma, readModel } = await both(tokens[who]!, ORDERS, variables);
+    expect(sql.errors).toBeUndefined();
+    expect(sql).toEqual(prisma);
+    expect(readModel).toEqual({ page: true, count: true });
+  });
+
+  it('has something to compare: the bidder sees its seven orders, one by the search, three drafts; the institution some, the tenderee none', async () => {
+    const count = async (who: string, variables: Variables = {}) => (await both(tokens[who]!, ORDERS, variables)).sql.data.orders.totalCount as number;
+    expect(await count('hnBidder')).toBeGreaterThanOrEqual(7);
+    expect(await count('hnBidder', { search: '读模型检索' })).toBe(1);
+    expect(await count('hnBidder', { status: ['DRAFT'] })).toBeGreaterThanOrEqual(3);
+    expect(await count('hnInstitution')).toBeGreaterThan(0);
+    expect(await count('hnInstitution')).toBeLessThan(await count('hnBidder'));
+    expect(await count('hnTenderee')).toBe(0);
+  });
+
+  it('pages forward with cursors as Prisma does, to the last page', async () => {
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const { sql, prisma, readModel } = await both(tokens.hnAdmin!, ORDERS, { first: 2, ...(after ? { after } : {}) });
+      expect(sql).toEqual(prisma);
+      expect(readModel.page).toBe(true);
+      expect(sql.data.orders.edges.length).toBeGreaterThan(0);
+      pages += 1;
+      if (!sql.data.orders.pageInfo.hasNextPage) break;
+      after = sql.data.orders.pageInfo.endCursor;
+    }
+    expect(pages).toBeGreaterThanOrEqual(4);
+  });
+
+  it('leaves to Prisma a selection it does not load, a backward page and a search with LIKE wildcards, with the same answers', async () => {
+    const wider = `query { orders(first: 5) { totalCount edges { node { id number bidderName handlerName projectType
+      section { code depositAmount projectName } product { rate } timeline { label at } latestEvent { label reason } } } } }`;
+    const backward = `query { orders(last: 3) { edges { node { id number } } pageInfo { hasPreviousPage startCursor } } }`;
+    const wildcard = `query { orders(search: "HN%") { totalCount edges { node { id } } } }`;
+    const cases: Array<[string, { page: boolean; count: boolean }]> = [
+      [wider, { page: false, count: true }],
+      [backward, { page: false, count: false }],
+      [wildcard, { page: false, count: false }],
+    ];
+    for (const [query, answered] of cases) {
+      const { sql, prisma, readModel } = await both(tokens.hnBidder!, query, {});
+      expect(sql.errors).toBeUndefined();
+      expect(sql.data.orders.edges.length).toBeGreaterThan(0);
+      expect(sql).toEqual(prisma);
+      expect(readModel).toEqual(answered);
+    }
+  });
+});
