@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import type { Logger } from '../http/logger.ts';
 import { DEFAULT_SESSION_TTL_SECONDS, DEFAULT_SMS_LIMITS, type IdentityOptions, type SmsLimits } from './config.ts';
@@ -10,7 +10,7 @@ import { outboxSmsSender, type SmsSender } from './sms.ts';
 /** Process-wide identity machinery: keys, limits and the SMS sender. Built once at start-up. */
 export interface IdentityServices {
   /** HS256 key of session tokens. */
-  sessionKey: Uint8Array;
+  sessionKey: KeyObject;
   /** AES key of stored API client secrets. */
   secretBoxKey: Buffer;
   /** Keyed hash of an SMS code, bound to its tenant and mobile. */

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Role } from './viewer.ts';
 
@@ -13,11 +14,12 @@ export interface SessionClaims {
   expiresAt: Date;
 }
 
-export function sessionKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/** The HMAC key, as a KeyObject: jose caches the CryptoKey it makes of one, where it would import raw bytes per call. */
+export function sessionKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
-export async function signSessionToken(key: Uint8Array, claims: SessionClaims): Promise<string> {
+export async function signSessionToken(key: KeyObject, claims: SessionClaims): Promise<string> {
   return new SignJWT({ tenant: claims.tenantCode, role: claims.role })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -29,7 +31,7 @@ export async function signSessionToken(key: Uint8Array, claims: SessionClaims): 
 }
 
 /** The claims of a token this server signed and that has not expired; `expired` or `invalid` otherwise. */
-export async function verifySessionToken(key: Uint8Array, token: string): Promise<SessionClaims | 'expired' | 'invalid'> {
+export async function verifySessionToken(key: KeyObject, token: string): Promise<SessionClaims | 'expired' | 'invalid'> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: [ALGORITHM] });
     const { sub, jti, exp, tenant, role } = payload;
