@@ -110,6 +110,21 @@ describe('the order list read model', () => {
     expect(pages).toBeGreaterThanOrEqual(4);
   });
 
+  it('loads only what a selection asks for: a narrower one, one without the latest event, one with only the event', async () => {
+    const selections = [
+      `query { orders(first: 4) { edges { node { id number } } } }`,
+      `query { orders(first: 4) { totalCount edges { node { id status premium product { name } institution { code } } } } }`,
+      `query { orders(first: 4) { edges { cursor node { id latestEvent { toStatus at } } } } }`,
+    ];
+    for (const query of selections) {
+      const { sql, prisma, readModel } = await both(tokens.hnBidder!, query, {});
+      expect(sql.errors).toBeUndefined();
+      expect(sql.data.orders.edges).toHaveLength(4);
+      expect(sql).toEqual(prisma);
+      expect(readModel.page).toBe(true);
+    }
+  });
+
   it('leaves to Prisma a selection it does not load, a backward page and a search with LIKE wildcards, with the same answers', async () => {
     const wider = `query { orders(first: 5) { totalCount edges { node { id number bidderName handlerName projectType
       section { code depositAmount projectName } product { rate } timeline { label at } latestEvent { label reason } } } } }`;

@@ -9,7 +9,8 @@
  * - the paging is forward (`take` > 0, optional `cursor` on `id` and `skip`);
  * - the request's ability translates to SQL (src/db/where-sql.ts), and the search has no LIKE wildcard.
  * Anything else answers `undefined` and the caller runs its Prisma query, so every other shape keeps working. The
- * two are compared request by request in test/order/order-list-sql.test.ts.
+ * two are compared request by request in test/order/order-list-sql.test.ts. The statement loads exactly the columns
+ * asked for; its text and row reader are planned once per selection.
  */
 import type { Context } from '../../context.ts';
 import type { OrderStatus } from '../../db/generated/prisma/client.ts';
@@ -81,62 +82,121 @@ const RULE_COLUMNS: Readonly<Record<string, ColumnType>> = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function selectList(table: Table, prefix: string): string[] {
-  return Object.entries(table.columns).map(([field, kind]) => {
-    const column = `${table.alias}."${field}"`;
-    // A timestamp as epoch milliseconds (a float8, exact to the millisecond): no date text to parse per row.
-    const expression = kind === 'decimal' ? `${column}::text` : kind === 'time' ? `round(extract(epoch from ${column}) * 1000)::float8` : column;
-    return `${expression} AS "${prefix}${field}"`;
-  });
+/** A column as the page reads it: numerics as text, timestamps as epoch milliseconds (a float8, exact to the ms). */
+function selectColumn(table: Table, field: string, prefix: string): string {
+  const column = `${table.alias}."${field}"`;
+  const kind = table.columns[field];
+  const expression = kind === 'decimal' ? `${column}::text` : kind === 'time' ? `round(extract(epoch from ${column}) * 1000)::float8` : column;
+  return `${expression} AS "${prefix}${field}"`;
 }
 
-const PAGE_SELECT = [
-  ...selectList(ORDER, ''),
-  ...Object.entries(RELATIONS).flatMap(([name, relation]) => selectList(relation, `${name}.`)),
-  ...selectList(LATEST_EVENT, 'event.'),
-].join(',\n       ');
-
-const PAGE_FROM = `"GuaranteeOrder" o
-  ${Object.values(RELATIONS)
-    .map((relation) => `JOIN "${relation.table}" ${relation.alias} ON ${relation.alias}.id = o."${relation.key}"`)
-    .join('\n  ')}
-  LEFT JOIN LATERAL (
-    SELECT * FROM "OrderEvent" WHERE "orderId" = o.id ORDER BY "createdAt" DESC, id DESC LIMIT 1
-  ) e ON TRUE`;
-
-/** Whether `select` (a Pothos-planned Prisma select) asks only for `true` on columns of `columns`. */
-function coversColumns(select: unknown, columns: Readonly<Record<string, unknown>>): boolean {
-  if (typeof select !== 'object' || select === null) return false;
-  return Object.entries(select).every(([field, value]) => value === true && Object.hasOwn(columns, field));
+/** Reads one table's object out of a row, the row's keys built once per plan rather than per row. */
+function reader(table: Table, fields: readonly string[], prefix: string): (row: Record<string, unknown>) => Record<string, unknown> {
+  const columns = fields.map((field) => ({ field, kind: table.columns[field], key: `${prefix}${field}` }));
+  return (row) => {
+    const object: Record<string, unknown> = {};
+    for (const { field, kind, key } of columns) {
+      const value = row[key];
+      object[field] = value === null ? null : kind === 'decimal' ? new Decimal(value as string) : kind === 'time' ? new Date(value as number) : value;
+    }
+    return object;
+  };
 }
 
-function coversEvents(events: unknown): boolean {
-  if (typeof events !== 'object' || events === null) return false;
+/** The statement's select list and FROM, and how to turn a row into what Prisma would return, for one selection. */
+interface Plan {
+  select: string;
+  from: string;
+  read(row: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** The fields of `select` if it asks only for `true` on columns of `table`; undefined otherwise. */
+function columnsOf(select: unknown, table: Table): string[] | undefined {
+  if (typeof select !== 'object' || select === null) return undefined;
+  const fields = Object.keys(select);
+  return fields.every((field) => (select as Record<string, unknown>)[field] === true && Object.hasOwn(table.columns, field)) ? fields : undefined;
+}
+
+/** The latest event's fields if `events` is exactly the `latestEvent` selection (`orderBy createdAt desc, take 1`). */
+function latestEventFields(events: unknown): string[] | undefined {
+  if (typeof events !== 'object' || events === null) return undefined;
   const { orderBy, take, select, ...rest } = events as Record<string, unknown>;
   const order = orderBy as Record<string, unknown> | undefined;
-  return (
-    Object.keys(rest).length === 0 &&
-    take === 1 &&
-    typeof order === 'object' &&
-    order !== null &&
-    Object.keys(order).length === 1 &&
-    order.createdAt === 'desc' &&
-    coversColumns(select, LATEST_EVENT.columns)
-  );
+  const exact = Object.keys(rest).length === 0 && take === 1 && typeof order === 'object' && order !== null && Object.keys(order).length === 1 && order.createdAt === 'desc';
+  return exact ? columnsOf(select, LATEST_EVENT) : undefined;
 }
 
-/** Whether the read model loads everything `select` asks for. */
-function coversSelect(select: unknown): boolean {
-  if (typeof select !== 'object' || select === null) return false;
-  return Object.entries(select).every(([field, value]) => {
-    if (Object.hasOwn(ORDER.columns, field)) return value === true;
-    if (Object.hasOwn(RELATIONS, field)) {
+/**
+ * The plan for a Pothos-planned `select`, loading exactly the columns it asks for; undefined when it asks for
+ * anything the read model does not load.
+ */
+function planFor(select: unknown): Plan | undefined {
+  if (typeof select !== 'object' || select === null) return undefined;
+  const orderFields: string[] = [];
+  const relations: Array<{ name: string; table: Table; fields: string[] }> = [];
+  let eventFields: string[] | undefined;
+  for (const [field, value] of Object.entries(select)) {
+    if (Object.hasOwn(ORDER.columns, field)) {
+      if (value !== true) return undefined;
+      orderFields.push(field);
+    } else if (Object.hasOwn(RELATIONS, field)) {
       const { select: nested, ...rest } = (value ?? {}) as Record<string, unknown>;
-      return Object.keys(rest).length === 0 && coversColumns(nested, RELATIONS[field as keyof typeof RELATIONS].columns);
+      const table = RELATIONS[field as keyof typeof RELATIONS];
+      const fields = Object.keys(rest).length === 0 ? columnsOf(nested, table) : undefined;
+      if (!fields) return undefined;
+      relations.push({ name: field, table, fields });
+    } else if (field === 'events') {
+      eventFields = latestEventFields(value);
+      if (!eventFields) return undefined;
+    } else {
+      return undefined;
     }
-    if (field === 'events') return coversEvents(value);
-    return false;
-  });
+  }
+  if (orderFields.length === 0) return undefined;
+  const columns = [
+    ...orderFields.map((field) => selectColumn(ORDER, field, '')),
+    ...relations.flatMap(({ name, table, fields }) => fields.map((field) => selectColumn(table, field, `${name}.`))),
+    // The event's id too, whether asked or not: a null id is how a row says the order has no event.
+    ...(eventFields ? [...new Set(['id', ...eventFields])].map((field) => selectColumn(LATEST_EVENT, field, 'event.')) : []),
+  ];
+  // The section is joined always: the search reads its name and code.
+  const joined = new Set(['section', ...relations.map(({ name }) => name)]);
+  const from = [
+    '"GuaranteeOrder" o',
+    ...Object.entries(RELATIONS)
+      .filter(([name]) => joined.has(name))
+      .map(([, relation]) => `JOIN "${relation.table}" ${relation.alias} ON ${relation.alias}.id = o."${relation.key}"`),
+    ...(eventFields
+      ? [`LEFT JOIN LATERAL (SELECT * FROM "OrderEvent" WHERE "orderId" = o.id ORDER BY "createdAt" DESC, id DESC LIMIT 1) e ON TRUE`]
+      : []),
+  ].join('\n  ');
+  const readOrder = reader(ORDER, orderFields, '');
+  const readRelations = relations.map(({ name, table, fields }) => [name, reader(table, fields, `${name}.`)] as const);
+  const readEvent = eventFields ? reader(LATEST_EVENT, eventFields, 'event.') : undefined;
+  return {
+    select: columns.join(',\n       '),
+    from,
+    read(row) {
+      const order = readOrder(row);
+      for (const [name, read] of readRelations) order[name] = read(row);
+      if (readEvent) order.events = row['event.id'] === null ? [] : [readEvent(row)];
+      return order;
+    },
+  };
+}
+
+/** Plans by selection: a list's selection repeats from request to request. Bounded, since clients choose selections. */
+const plans = new Map<string, Plan | null>();
+const MAX_PLANS = 200;
+
+function cachedPlan(select: unknown): Plan | undefined {
+  const key = JSON.stringify(select);
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planFor(select) ?? null;
+    if (plans.size < MAX_PLANS) plans.set(key, plan);
+  }
+  return plan ?? undefined;
 }
 
 /** The list's filter as SQL: the ability, the tenant, the status tabs and the search; undefined if not translatable. */
@@ -163,7 +223,8 @@ export async function orderPage(ctx: Context, query: Record<string, unknown>, ar
   if (!ctx.sqlReadModels) return undefined;
   const { take, skip = 0, cursor, select, ...rest } = query;
   if (Object.keys(rest).length > 0 || !Number.isInteger(take) || (take as number) <= 0 || !Number.isInteger(skip) || (skip as number) < 0) return undefined;
-  if (!coversSelect(select)) return undefined;
+  const plan = cachedPlan(select);
+  if (!plan) return undefined;
   let cursorId: string | undefined;
   if (cursor !== undefined) {
     const { id, ...others } = (cursor ?? {}) as Record<string, unknown>;
@@ -177,13 +238,13 @@ export async function orderPage(ctx: Context, query: Record<string, unknown>, ar
   const after = cursorId
     ? `\n   AND (o."createdAt", o.id) <= (SELECT c."createdAt", c.id FROM "GuaranteeOrder" c WHERE c.id = ${params.add(cursorId, 'uuid')})`
     : '';
-  const sql = `/* read model: order list page */ SELECT ${PAGE_SELECT}
-  FROM ${PAGE_FROM}
+  const sql = `/* read model: order list page */ SELECT ${plan.select}
+  FROM ${plan.from}
  WHERE ${where.sql}${after}
  ORDER BY o."createdAt" DESC, o.id DESC
  LIMIT ${params.add(take)} OFFSET ${params.add(skip)}`;
   const rows = await ctx.sql.query<Record<string, unknown>>(sql, params.values);
-  return rows.map(toOrder);
+  return rows.map((row) => plan.read(row));
 }
 
 /** The count `ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) })` would return, or undefined (see above). */
@@ -195,28 +256,4 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
   const join = where.joinsSection ? ` JOIN "BidSection" s ON s.id = o."sectionId"` : '';
   const rows = await ctx.sql.query<{ n: number }>(`/* read model: order list count */ SELECT count(*)::int AS n FROM "GuaranteeOrder" o${join} WHERE ${where.sql}`, params.values);
   return rows[0]!.n;
-}
-
-/** How to read one table's object out of a row: the row's keys built once, not per row. */
-function reader(table: Table, prefix: string): (row: Record<string, unknown>) => Record<string, unknown> {
-  const fields = Object.entries(table.columns).map(([field, kind]) => ({ field, kind, key: `${prefix}${field}` }));
-  return (row) => {
-    const object: Record<string, unknown> = {};
-    for (const { field, kind, key } of fields) {
-      const value = row[key];
-      object[field] = value === null ? null : kind === 'decimal' ? new Decimal(value as string) : kind === 'time' ? new Date(value as number) : value;
-    }
-    return object;
-  };
-}
-
-const readOrder = reader(ORDER, '');
-const readRelations = Object.entries(RELATIONS).map(([name, relation]) => [name, reader(relation, `${name}.`)] as const);
-const readEvent = reader(LATEST_EVENT, 'event.');
-
-function toOrder(row: Record<string, unknown>): Record<string, unknown> {
-  const order = readOrder(row);
-  for (const [name, read] of readRelations) order[name] = read(row);
-  order.events = row['event.id'] === null ? [] : [readEvent(row)];
-  return order;
 }
