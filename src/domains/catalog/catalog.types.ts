@@ -59,13 +59,16 @@ export const IssuanceModeEnum = builder.enumType('IssuanceMode', {
 
 const KIND_LABELS: Record<InstitutionKind, string> = { INSURER: '保险机构', BANK: '银行机构', GUARANTOR: '担保机构' };
 
+/** The columns every institution object carries; orders load them joined. */
+export const INSTITUTION_SELECT = { id: true, code: true, name: true } as const;
+
 export const InstitutionRef = builder.prismaNode('Institution', {
   id: { field: 'id' },
   description: 'An institution that issues guarantees in this tenant (出函机构).',
   // Public like the whole catalogue, so no type-level scope: one would run for every field of every institution a
   // list shows. The fields that lead here carry the scopes.
   // Select mode: what lists show is selected with the type and read by plain resolvers (see GuaranteeOrder).
-  select: { id: true, code: true, name: true },
+  select: INSTITUTION_SELECT,
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
@@ -81,12 +84,15 @@ export const InstitutionRef = builder.prismaNode('Institution', {
   }),
 });
 
+/** The columns every product object carries (what productConfig and the notice read); orders load them joined. */
+export const PRODUCT_SELECT = { id: true, tenantId: true, code: true, name: true, status: true, retiredAt: true, issuance: true } as const;
+
 export const ProductRef = builder.prismaNode('Product', {
   id: { field: 'id' },
   description: 'A guarantee product (金融产品): its rate, minimum premium, issuance mode and status.',
   // Public, like Institution: no type-level scope.
   // Select mode: the columns the tenant-file lookups (productConfig) and the notice read; the Decimals by their fields.
-  select: { id: true, tenantId: true, code: true, name: true, status: true, retiredAt: true },
+  select: PRODUCT_SELECT,
   nullable: true,
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
@@ -97,7 +103,7 @@ export const ProductRef = builder.prismaNode('Product', {
     rate: t.field({ type: 'Decimal', description: 'The premium rate as a fraction: "0.007" is 0.7 %.', select: { rate: true }, resolve: (p) => p.rate.toString() }),
     ratePercent: t.string({ description: 'The rate as the platforms print it, e.g. "0.7%".', select: { rate: true }, resolve: (p) => `${p.rate.mul(100).toString()}%` }),
     minimumPremium: t.field({ type: 'Decimal', select: { minimumPremium: true }, resolve: (p) => formatMoney(p.minimumPremium) }),
-    issuance: t.expose('issuance', { type: IssuanceModeEnum }),
+    issuance: t.field({ type: IssuanceModeEnum, resolve: (p) => p.issuance }),
     status: t.field({ type: ProductStatusEnum, resolve: (p) => p.status }),
     available: t.boolean({ description: 'Whether a bidder may apply for it now.', resolve: (p) => p.status === 'ACTIVE' && p.retiredAt === null }),
     notice: t.string({

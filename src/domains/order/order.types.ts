@@ -9,6 +9,7 @@ import { formatMoney } from '../catalog/money.ts';
 import { productConfig } from '../catalog/catalog.service.ts';
 import { ProductUnavailableError } from '../catalog/catalog.service.ts';
 import { BidSectionRef } from '../section/section.types.ts';
+import { INSTITUTION_SELECT, InstitutionRef, PRODUCT_SELECT, ProductRef } from '../catalog/catalog.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
 import { orderCount, orderPage } from './order-list.ts';
@@ -108,7 +109,17 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   // column of every joined table. What a list shows and computed fields read is selected with the type and read by
   // plain resolvers: a field with a `select` of its own, `t.expose…` included, costs the prisma plugin a loader-map
   // lookup per row. The rest, Decimals above all (each costs Prisma a parse per row), only by the field that reads it.
-  select: { id: true, number: true, status: true, amount: true, premium: true, createdAt: true },
+  select: {
+    id: true,
+    number: true,
+    status: true,
+    amount: true,
+    premium: true,
+    createdAt: true,
+    // Every order view shows them, so they are loaded with the order (joined) and read by plain resolvers below.
+    institution: { select: INSTITUTION_SELECT },
+    product: { select: PRODUCT_SELECT },
+  },
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
@@ -119,9 +130,13 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
     rate: t.field({ type: 'Decimal', select: { rate: true }, resolve: (o) => o.rate.toString() }),
     premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', resolve: (o) => formatMoney(o.premium) }),
+    // The section stays a relation: its other columns (project, tenderee, sealing) come joined with the order, as the
+    // section's own lookup (its ability) would not load them for every viewer of an order.
     section: t.relation('section'),
-    product: t.relation('product'),
-    institution: t.relation('institution'),
+    // Plain fields, not `t.relation`: a relation field costs the prisma plugin a loader-map lookup and a scope per row
+    // of a list. What these public catalogue types select beyond their type-level columns, they load themselves.
+    product: t.field({ type: ProductRef, resolve: (o) => o.product }),
+    institution: t.field({ type: InstitutionRef, resolve: (o) => o.institution }),
     bidderName: t.string({ select: { bidder: { select: { name: true } } }, resolve: (o) => o.bidder.name }),
     handlerName: t.exposeString('handlerName'),
     handlerMobile: t.exposeString('handlerMobile'),
