@@ -14,7 +14,7 @@ export interface SessionClaims {
   expiresAt: Date;
 }
 
-/** The HMAC key, as a KeyObject: jose caches the CryptoKey it makes of one, where it would import raw bytes per call. */
+/** The HMAC key, as a KeyObject: node:crypto's HMAC takes it as is, and jose (which signs) caches the CryptoKey it makes of one. */
 export function sessionKey(secret: string): KeyObject {
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }

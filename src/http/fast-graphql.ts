@@ -82,7 +82,7 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
     // Built by assignment, not `{ ...serverContext, request, params }`: envelop then assigns the whole request context
     // onto this object, and on an object made by spreading, V8 takes a slow path for every property added (measured:
     // 13 µs against 1 µs per request, a tenth of a trivial request's CPU).
-    const initial = Object.assign({ request, params }, serverContext);
+    const initial = Object.assign(Object.assign({}, serverContext), { request, params });
     const prepared = await prepare(yoga, initial).catch(() => undefined);
     if (!prepared) return false;
     const result = (await prepared.enveloped.execute(prepared.args)) as ExecutionResult;
