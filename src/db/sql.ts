@@ -12,3 +12,13 @@ export interface Sql {
 
 /** A `timestamp` column read as the instant it stores (UTC), as Prisma reads it. */
 export const utc = (column: string, as: string) => `${column} AT TIME ZONE 'UTC' AS "${as}"`;
+
+/** Collects a statement's parameters; `add` answers the placeholder of a value, cast to `type`. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, type?: string): string {
+    this.values.push(value);
+    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+  }
+}

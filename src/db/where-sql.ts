@@ -7,17 +7,9 @@
  * their SQL types. Anything else (another operator, another column, `NOT`, a relation filter) answers `undefined`,
  * and the caller must then run its Prisma query: a where clause is never half-translated.
  */
+import type { SqlParams } from './sql.ts';
+
 export type ColumnType = 'uuid' | 'text' | `enum:${string}`;
-
-/** Collects a statement's parameters; `add` answers the placeholder of a value, cast to `type`. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-
-  add(value: unknown, type?: string): string {
-    this.values.push(value);
-    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
-  }
-}
 
 const sqlType = (type: ColumnType) => (type.startsWith('enum:') ? `"${type.slice(5)}"` : type);
 

@@ -1,4 +1,5 @@
 import type { Prisma } from '../db/generated/prisma/client.ts';
+import type { SqlParams } from '../db/sql.ts';
 import { ADVISORY_LOCKS } from './config.ts';
 
 export interface DomainEventInput {
@@ -36,6 +37,22 @@ export async function recordDomainEvent(tx: Prisma.TransactionClient, event: Dom
     FROM ordered
     RETURNING sequence`;
   return row!.sequence;
+}
+
+/**
+ * {@link recordDomainEvent} as parts of a larger hand-written statement (src/db/sql.ts) that is its own transaction:
+ * `ordered`, the CTE taking the commit-order lock, and the INSERT of the event row reading from it (and from `from`,
+ * a CTE of the statement that yields one row exactly when the change was written, so no change means no event).
+ */
+export const ORDERED_CTE = `ordered AS (SELECT pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B}))`;
+
+export function domainEventInsert(params: SqlParams, event: DomainEventInput, from: string): string {
+  return `INSERT INTO "DomainEvent" ("tenantId", type, "aggregateType", "aggregateId", payload, "createdAt")
+    SELECT ${params.add(event.tenantId, 'uuid')}, ${params.add(event.type, 'text')}, ${params.add(event.aggregateType, 'text')},
+      ${params.add(event.aggregateId, 'uuid')}, ${params.add(JSON.stringify(event.payload), 'jsonb')},
+      (${params.add(new Date().toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')
+    FROM ordered, ${from}
+    RETURNING sequence`;
 }
 
 /** An event as it travels over pub/sub: JSON-safe (the sequence as decimal digits, the time as ISO 8601). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SqlParams, whereToSql } from '../../src/db/where-sql.ts';
+import { SqlParams } from '../../src/db/sql.ts';
+import { whereToSql } from '../../src/db/where-sql.ts';
 
 // The translation of the ability's Prisma where (accessibleBy) into SQL for the order list's read model: what it
 // translates must mean exactly what Prisma would run; anything else must be refused (undefined), never approximated.

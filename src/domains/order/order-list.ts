@@ -14,7 +14,8 @@
  */
 import type { Context } from '../../context.ts';
 import type { OrderStatus } from '../../db/generated/prisma/client.ts';
-import { whereToSql, SqlParams, type ColumnType } from '../../db/where-sql.ts';
+import { SqlParams } from '../../db/sql.ts';
+import { whereToSql, type ColumnType } from '../../db/where-sql.ts';
 import { accessibleBy } from '../../auth/ability.ts';
 import { Decimal } from '../catalog/money.ts';
 

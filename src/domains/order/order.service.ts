@@ -1,9 +1,10 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { subject } from '@casl/ability';
 import type { Context } from '../../context.ts';
 import type { GuaranteeOrder, Payment, Prisma, PrismaClient } from '../../db/generated/prisma/client.ts';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.ts';
-import { recordDomainEvent } from '../../events/outbox.ts';
+import { domainEventInsert, ORDERED_CTE, recordDomainEvent } from '../../events/outbox.ts';
+import { SqlParams } from '../../db/sql.ts';
 import { checkUpload } from '../../files/sniff.ts';
 import { sha256Hex, verifyCertificateChain, verifyDigestSignature } from '../../crypto/index.ts';
 import type { TenantContext } from '../../tenants/registry.ts';
@@ -47,7 +48,7 @@ function actorOf(ctx: Context, type: OrderActor): OrderActorRef {
  * method the tenant does not offer for the section's project type, a missing registration where the tenant requires
  * one, and a second live order for the same section.
  */
-export async function createOrder(ctx: Context, input: CreateOrderInput): Promise<GuaranteeOrder> {
+export async function createOrder(ctx: Context, input: CreateOrderInput): Promise<Pick<GuaranteeOrder, 'id'>> {
   const tenant = ctx.requireTenant();
   const viewer = ctx.viewer;
   const bidderId = viewer?.enterpriseId;
@@ -102,50 +103,51 @@ export async function createOrder(ctx: Context, input: CreateOrderInput): Promis
 
   const quote = quotePremium(new Decimal(section.depositAmount), product.rate, product.minimumPremium);
   const now = new Date();
-  const liveKey = `${section.id}:${bidderId}`;
+  const draft: DraftOrder = {
+    id: '',
+    tenantId: tenant.id,
+    number: '',
+    sectionId: section.id,
+    bidderId,
+    applicantId: viewer.userId!,
+    institutionId: product.institutionId,
+    productId: product.id,
+    liveKey: `${section.id}:${bidderId}`,
+    projectType: section.projectType,
+    amount: formatMoney(quote.amount),
+    rate: product.rate.toString(),
+    minimumPremium: product.minimumPremium.toString(),
+    premium: formatMoney(quote.premium),
+    handlerName,
+    handlerMobile: input.handlerMobile,
+    ...account,
+    openingPermitId: enterprise.openingPermitFile,
+    paymentReference: paymentReference(),
+    expiresAt: new Date(now.getTime() + tenant.config.orders.unpaidTimeoutMinutes * 60_000),
+    createdAt: now,
+  };
   // The number's five random digits can clash within one second: draw again a few times before giving up.
   for (let attempt = 1; ; attempt += 1) {
+    draft.id = randomUUID();
+    draft.number = orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone);
     try {
+      if (!permit) return await insertDraftOrder(ctx, draft, viewer.userId);
       return await ctx.db.$transaction(async (tx) => {
-        const file = permit
-          ? await tx.storedFile.create({
-              data: {
-                tenantId: tenant.id,
-                kind: 'OPENING_PERMIT',
-                mimeType: permitKind === 'png' ? 'image/png' : 'image/jpeg',
-                size: permit.bytes.length,
-                sha256: createHash('sha256').update(permit.bytes).digest('hex'),
-                content: Buffer.from(permit.bytes),
-                ownerUserId: viewer.userId,
-              },
-            })
-          : undefined;
-        if (file) await tx.enterprise.update({ where: { id: bidderId }, data: { openingPermitFile: file.id } });
-        const order = await tx.guaranteeOrder.create({
+        const file = await tx.storedFile.create({
           data: {
             tenantId: tenant.id,
-            number: orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone),
-            sectionId: section.id,
-            bidderId,
-            applicantId: viewer.userId!,
-            institutionId: product.institutionId,
-            productId: product.id,
-            liveKey,
-            projectType: section.projectType,
-            amount: formatMoney(quote.amount),
-            rate: product.rate,
-            minimumPremium: product.minimumPremium,
-            premium: formatMoney(quote.premium),
-            handlerName,
-            handlerMobile: input.handlerMobile,
-            ...account,
-            openingPermitId: file?.id ?? enterprise.openingPermitFile,
-            paymentReference: paymentReference(),
-            expiresAt: new Date(now.getTime() + tenant.config.orders.unpaidTimeoutMinutes * 60_000),
+            kind: 'OPENING_PERMIT',
+            mimeType: permitKind === 'png' ? 'image/png' : 'image/jpeg',
+            size: permit.bytes.length,
+            sha256: createHash('sha256').update(permit.bytes).digest('hex'),
+            content: Buffer.from(permit.bytes),
+            ownerUserId: viewer.userId,
           },
         });
+        await tx.enterprise.update({ where: { id: bidderId }, data: { openingPermitFile: file.id } });
+        const order = await tx.guaranteeOrder.create({ data: { ...draft, openingPermitId: file.id } });
         await tx.orderEvent.create({
-          data: { tenantId: tenant.id, orderId: order.id, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: '申请中', actorType: 'BIDDER', actorUserId: viewer.userId },
+          data: { tenantId: tenant.id, orderId: order.id, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: CREATED_LABEL, actorType: 'BIDDER', actorUserId: viewer.userId },
         });
         await announce(tx, order, 'CREATE', null);
         return order;
@@ -157,6 +159,80 @@ export async function createOrder(ctx: Context, input: CreateOrderInput): Promis
       if (!isUniqueViolation(error, 'number') || attempt >= 5) throw error;
     }
   }
+}
+
+const CREATED_LABEL = '申请中';
+
+/** The columns of a new order (DRAFT, version 1), as createOrder writes them. */
+type DraftOrder = Omit<Prisma.GuaranteeOrderUncheckedCreateInput, 'status' | 'version'> & {
+  id: string;
+  number: string;
+  liveKey: string;
+  amount: string;
+  rate: string;
+  minimumPremium: string;
+  premium: string;
+  openingPermitId: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+};
+
+const DRAFT_COLUMNS = [
+  ['id', 'uuid'],
+  ['tenantId', 'uuid'],
+  ['number', 'text'],
+  ['sectionId', 'uuid'],
+  ['bidderId', 'uuid'],
+  ['applicantId', 'uuid'],
+  ['institutionId', 'uuid'],
+  ['productId', 'uuid'],
+  ['liveKey', 'text'],
+  ['projectType', '"ProjectType"'],
+  ['amount', 'numeric'],
+  ['rate', 'numeric'],
+  ['minimumPremium', 'numeric'],
+  ['premium', 'numeric'],
+  ['handlerName', 'text'],
+  ['handlerMobile', 'text'],
+  ['basicAccountName', 'text'],
+  ['basicAccountBank', 'text'],
+  ['basicAccountNumber', 'text'],
+  ['openingPermitId', 'uuid'],
+  ['paymentReference', 'text'],
+  ['expiresAt', 'time'],
+  ['createdAt', 'time'],
+] as const satisfies ReadonlyArray<readonly [keyof DraftOrder, string]>;
+
+/**
+ * The common case of createOrder (the permit uploaded before): the order, its timeline row and its outbox event in
+ * one hand-written statement, which is its own transaction, instead of an interactive transaction of four round
+ * trips (issue 9: each Prisma statement costs ≈ 0.35 ms of CPU here, and the transaction ≈ 0.6 ms more). It writes
+ * what Prisma's `create` would: status DRAFT, version 1, `updatedAt` = `createdAt`. A unique violation (the live
+ * key, the number) fails the whole statement, and nothing is written.
+ */
+async function insertDraftOrder(ctx: Context, draft: DraftOrder, actorUserId: string | null): Promise<{ id: string }> {
+  const params = new SqlParams();
+  const value = (column: (typeof DRAFT_COLUMNS)[number]) => {
+    const [field, type] = column;
+    const raw = draft[field];
+    return type === 'time' ? `(${params.add((raw as Date).toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')` : params.add(raw, type);
+  };
+  const values = DRAFT_COLUMNS.map(value);
+  const createdAt = values[DRAFT_COLUMNS.findIndex(([field]) => field === 'createdAt')]!;
+  const payload = { number: draft.number, action: 'CREATE', from: null, to: 'DRAFT', bidderId: draft.bidderId, institutionId: draft.institutionId };
+  const sql = `WITH ${ORDERED_CTE},
+  created AS (
+    INSERT INTO "GuaranteeOrder" (${DRAFT_COLUMNS.map(([field]) => `"${field}"`).join(', ')}, status, version, "updatedAt")
+    VALUES (${values.join(', ')}, 'DRAFT', 1, ${createdAt})
+    RETURNING id),
+  timeline AS (
+    INSERT INTO "OrderEvent" (id, "tenantId", "orderId", action, "fromStatus", "toStatus", label, "actorType", "actorUserId", "createdAt")
+    SELECT ${params.add(randomUUID(), 'uuid')}, ${params.add(draft.tenantId, 'uuid')}, created.id, 'CREATE', NULL, 'DRAFT', ${params.add(CREATED_LABEL, 'text')},
+      'BIDDER', ${params.add(actorUserId, 'uuid')}, ${createdAt}
+    FROM created)
+  ${domainEventInsert(params, { tenantId: draft.tenantId, type: 'ORDER_STATUS_CHANGED', aggregateType: 'GuaranteeOrder', aggregateId: draft.id, payload }, 'created')}`;
+  await ctx.sql.query(sql, params.values);
+  return { id: draft.id };
 }
 
 export interface SubmitOrderInput {
@@ -476,8 +552,10 @@ function isRecordNotFound(error: unknown): boolean {
   return (error as { code?: string })?.code === 'P2025';
 }
 
+/** A unique violation on `field`: Prisma's P2002, or PostgreSQL's 23505 from hand-written SQL (its constraint names the column). */
 function isUniqueViolation(error: unknown, field: string): boolean {
-  const e = error as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: { constraint?: { fields?: string[] } } } }; message?: string };
+  const e = error as { code?: string; constraint?: string; detail?: string; meta?: { target?: unknown } };
+  if (e?.code === '23505') return `${e.constraint ?? ''} ${e.detail ?? ''}`.includes(field);
   if (e?.code !== 'P2002') return false;
   const target = JSON.stringify(e.meta ?? {});
   return target.includes(field);
