@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
-import { createOrder, expectOrder, PNG, productIdsOf, publishSection } from '../support/orders.ts';
+import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
+import { writeTransition } from '../../src/domains/order/order.service.ts';
 
 // createOrder writes an order without an upload in one hand-written statement (order.service.ts, insertDraftOrder),
 // and with one through Prisma. Both must write the same rows: the order, its timeline row and its outbox event.
+// submitOrder moves the order in one statement guarded by the version it read (writeTransition).
 let server: TestServer;
 const tokens: Record<string, string> = {};
 let productId = '';
@@ -66,5 +68,52 @@ describe('createOrder without an upload (one statement)', () => {
     const before = await counts();
     expect(await createOrder(server, tokens.bidder!, { sectionId: section.id, productId })).toMatchObject({ code: 'ORDER_ALREADY_LIVE', field: 'input.sectionId' });
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('submitOrder (one statement, guarded by the version read)', () => {
+  it('records the acceptance, moves the order, and writes its timeline row and outbox event', async () => {
+    const section = await publishSection(server, tokens.admin!);
+    const order = expectOrder(await createOrder(server, tokens.bidder!, { sectionId: section.id, productId }));
+    const submitted = await submit(server, tokens.bidder!, order.id);
+    expect(submitted).toMatchObject({ __typename: 'GuaranteeOrder', status: 'AWAITING_PAYMENT', noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' });
+    const id = idOf(order.id);
+    const db = server.app.db;
+    const row = await db.guaranteeOrder.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ status: 'AWAITING_PAYMENT', version: 2, liveKey: `${row.sectionId}:${row.bidderId}`, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' });
+    expect(row.submittedAt).toEqual(row.noticeAcceptedAt);
+    expect(row.updatedAt).toEqual(row.submittedAt);
+    const timeline = await db.orderEvent.findMany({ where: { orderId: id }, orderBy: { createdAt: 'asc' } });
+    expect(timeline.map(({ action, fromStatus, toStatus, label, actorType }) => ({ action, fromStatus, toStatus, label, actorType }))).toEqual([
+      { action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: '申请中', actorType: 'BIDDER' },
+      { action: 'SUBMIT', fromStatus: 'DRAFT', toStatus: 'AWAITING_PAYMENT', label: expect.any(String), actorType: 'BIDDER' },
+    ]);
+    expect(timeline[1]!.actorUserId).toBe(timeline[0]!.actorUserId);
+    const events = await db.domainEvent.findMany({ where: { aggregateId: id }, orderBy: { sequence: 'asc' } });
+    expect(events.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ action: 'CREATE', from: null, to: 'DRAFT', number: row.number }),
+      expect.objectContaining({ action: 'SUBMIT', from: 'DRAFT', to: 'AWAITING_PAYMENT', number: row.number, bidderId: row.bidderId, institutionId: row.institutionId }),
+    ]);
+  });
+
+  it('writes nothing and says CONCURRENT_UPDATE when the order moved after it was read', async () => {
+    const section = await publishSection(server, tokens.admin!);
+    const order = expectOrder(await createOrder(server, tokens.bidder!, { sectionId: section.id, productId }));
+    const db = server.app.db;
+    const stale = await db.guaranteeOrder.findUniqueOrThrow({ where: { id: idOf(order.id) } });
+    expect(await submit(server, tokens.bidder!, order.id)).toMatchObject({ status: 'AWAITING_PAYMENT' });
+    const counts = async () => [await db.orderEvent.count(), await db.domainEvent.count()];
+    const before = await counts();
+    const actor = { type: 'BIDDER' as const, userId: null };
+    await expect(writeTransition({ sql: server.app.sql }, stale, 'SUBMIT', actor, { issuance: 'REVIEWED' }, [['noticeVersion', 'x', 'text']])).rejects.toMatchObject({
+      code: 'CONCURRENT_UPDATE',
+    });
+    expect(await counts()).toEqual(before);
+    expect(await db.guaranteeOrder.findUniqueOrThrow({ where: { id: stale.id } })).toMatchObject({ version: 2, noticeVersion: '2025.04-demo' });
+  });
+
+  it('answers ORDER_NOT_FOUND for an id that is not an order of the tenant', async () => {
+    const bogus = Buffer.from('GuaranteeOrder:not-a-uuid').toString('base64');
+    expect(await submit(server, tokens.bidder!, bogus)).toMatchObject({ code: 'ORDER_NOT_FOUND', field: 'input.orderId' });
   });
 });
