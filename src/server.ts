@@ -366,7 +366,6 @@ function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | un
   return req.socket.remoteAddress;
 }
 
-/** The whole body, or undefined when it exceeds `limit` bytes. */
 /**
  * Expected errors keep their message and gain `extensions.code` (and `field`); GraphQL's own errors (syntax,
  * validation) pass through; anything else is logged and reaches the client only as "Unexpected error.".

@@ -11,6 +11,7 @@ import { SIGNED_REQUEST_MAX_SKEW_SECONDS } from './config.ts';
 import { openSecret } from './secret-box.ts';
 import { verifySessionToken } from './session-token.ts';
 import type { Viewer } from './viewer.ts';
+import { UUID } from '../domains/common/formats.ts';
 
 /** A bearer token that is forged, malformed, revoked or names a session that no longer matches. */
 export class SessionInvalidError extends UnauthenticatedError {
@@ -80,7 +81,6 @@ interface SessionRow {
 // about four times the CPU. The id comes from a verified token; a malformed one matches no row.
 const SESSION_SQL = `SELECT id, "tenantId", "userId", role, "enterpriseId", "institutionId", ${utc('"expiresAt"', 'expiresAt')}, ${utc('"revokedAt"', 'revokedAt')}
   FROM "Session" WHERE id = $1::uuid`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function readSession(app: AppServices, id: string): Promise<SessionRow | undefined> {
   if (!UUID.test(id)) return undefined;

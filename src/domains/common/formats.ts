@@ -3,6 +3,9 @@
 /** A mainland mobile number: 11 digits starting with 1. */
 export const MOBILE = /^1[3-9]\d{9}$/;
 
+/** A UUID as the database stores ids; checked before an id from a client reaches a `::uuid` cast. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A bank account number, spaces removed: 6 to 32 digits. */
 export const ACCOUNT_NUMBER = /^\d{6,32}$/;
 

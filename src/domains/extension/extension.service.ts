@@ -5,8 +5,8 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../
 import { recordDomainEvent } from '../../events/outbox.ts';
 import { lockGuarantee } from '../guarantee/guarantee-states.ts';
 import { requireRole } from '../order/order.service.ts';
+import { UUID } from '../common/formats.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REASON_MAX_LENGTH = 500;
 
 /** Why an extension may not be asked for: the tenant has none, the section never changed, or the guarantee is not effective. */

@@ -15,7 +15,7 @@ import type { AuthEvent, LoginMethod } from '../../db/generated/prisma/enums.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { TenantContext } from '../../tenants/registry.ts';
 import { CertificateRejectedError, ChallengeInvalidError, RateLimitedError, RoleNotHeldError, SmsCodeInvalidError } from './identity.errors.ts';
-import { MOBILE } from '../common/formats.ts';
+import { MOBILE, UUID } from '../common/formats.ts';
 
 /** The order in which a login picks the first active role among those held. */
 export const ROLE_ORDER: readonly Role[] = ['BIDDER', 'TENDEREE', 'AGENT', 'INSTITUTION', 'ADMIN'];
@@ -23,7 +23,6 @@ export const ROLE_ORDER: readonly Role[] = ['BIDDER', 'TENDEREE', 'AGENT', 'INST
 export const ENTERPRISE_ROLES: readonly Role[] = ['BIDDER', 'TENDEREE', 'AGENT'];
 
 const SMS_CODE = /^\d{6}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CERTIFICATE_PEM = 32_768;
 
 /** What a successful login or role switch returns. */

@@ -8,7 +8,7 @@ import { recordDomainEvent } from '../../events/outbox.ts';
 import { lockGuarantee } from '../guarantee/guarantee-states.ts';
 import { requireRole, type UploadedFile } from '../order/order.service.ts';
 import { checkInvoiceFile, INVOICE_MIME_TYPES } from './invoice-file.ts';
-import { ACCOUNT_NUMBER } from '../common/formats.ts';
+import { ACCOUNT_NUMBER, UUID } from '../common/formats.ts';
 
 /** Tax number (纳税人识别号): 15 to 20 upper-case letters and digits; the 18-character USCC is one of them. */
 const TAX_NUMBER = /^[0-9A-Z]{15,20}$/;
@@ -16,7 +16,6 @@ const TAX_NUMBER = /^[0-9A-Z]{15,20}$/;
 const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const INVOICE_NUMBER = /^[0-9A-Za-z-]{6,40}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Guarantee states whose premium may not be invoiced: it is being, or has been, returned. */
 const PREMIUM_RETURNED: readonly string[] = ['REFUNDING', 'REFUNDED'];

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { isTerminal, openLiveStream, type LiveItem, type PublishedEvent } from '../../events/live.ts';
 import { GuaranteeOrderRef, OrderStatusEnum } from '../order/order.types.ts';
 import { canReceiveOrderEvent, canReceivePartyEvent, readableTenantIds } from './live.rules.ts';
+import { UUID } from '../common/formats.ts';
 
 export const EVENT_TYPES = {
   order: ['ORDER_STATUS_CHANGED'],
@@ -14,7 +15,6 @@ export const EVENT_TYPES = {
   claim: ['CLAIM_STATUS_CHANGED'],
 } as const;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_SEQUENCE = 2n ** 63n - 1n;
 
 const AFTER_DESCRIPTION =

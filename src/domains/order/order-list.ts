@@ -18,6 +18,7 @@ import { SqlParams } from '../../db/sql.ts';
 import { whereToSql, type ColumnType } from '../../db/where-sql.ts';
 import { accessibleBy } from '../../auth/ability.ts';
 import { Decimal } from '../catalog/money.ts';
+import { UUID } from '../common/formats.ts';
 
 export interface OrderListArgs {
   status?: readonly OrderStatus[] | null;
@@ -80,8 +81,6 @@ const RULE_COLUMNS: Readonly<Record<string, ColumnType>> = {
   institutionId: 'uuid',
   status: 'enum:OrderStatus',
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A column as the page reads it: numerics as text, timestamps as epoch milliseconds (a float8, exact to the ms). */
 function selectColumn(table: Table, field: string, prefix: string): string {

@@ -12,7 +12,7 @@ import { assertProductAvailable, productConfig, requireProjectType } from '../ca
 import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
 import { orderNumber } from './order-number.ts';
 import { findOrderTransition, type OrderAction, type OrderActor, type OrderFacts, LIVE_STATUSES } from './order-states.ts';
-import { ACCOUNT_NUMBER, MOBILE } from '../common/formats.ts';
+import { ACCOUNT_NUMBER, MOBILE, UUID } from '../common/formats.ts';
 
 export const OPENING_PERMIT_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -285,8 +285,6 @@ export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promis
   await writeTransition(ctx, order, 'SUBMIT', actorOf(ctx, 'BIDDER'), { issuance: product.issuance }, set, now);
   return { id: order.id };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A column an order transition sets, its value, and how the value is sent ('time': a Date, stored as UTC). */
 export type ColumnValue = readonly [column: keyof GuaranteeOrder, value: string | Date | null, type: 'text' | 'jsonb' | 'time'];

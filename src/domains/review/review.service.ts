@@ -5,8 +5,8 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../../
 import { recordDomainEvent } from '../../events/outbox.ts';
 import { Decimal } from '../catalog/money.ts';
 import { requireRole } from '../order/order.service.ts';
+import { UUID } from '../common/formats.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const COMMENT_MAX_LENGTH = 500;
 
 export interface ReviewGuaranteeInput {
