@@ -1,10 +1,12 @@
 /**
- * Hand-written SQL beside Prisma, for the few hot reads where Prisma's per-statement and per-row cost would dominate
- * the request (issue 9): the session check every authenticated request makes, and the order-list page.
+ * Hand-written SQL beside Prisma, where Prisma's per-statement and per-row cost would dominate a hot request (issue
+ * 9): the session check every authenticated request makes, the order-list page, and the writes of createOrder and
+ * submitOrder.
  *
  * Values are always parameters, never spliced into the text. Prisma stores `DateTime` as `timestamp(3)` without a
- * time zone, in UTC: select such a column through {@link utc} so every driver returns the same `Date`. Numeric
- * columns come back as text (select them `::text`) and are made Decimals by the caller.
+ * time zone, in UTC: read such a column through {@link utc} (or, where a list reads many, as epoch milliseconds, as
+ * order-list.ts does), and write one through {@link SqlParams.addTime}, so every driver and process time zone agree.
+ * Numeric columns come back as text (select them `::text`) and are made Decimals by the caller.
  */
 export interface Sql {
   query<R>(text: string, values: readonly unknown[]): Promise<R[]>;
@@ -20,5 +22,10 @@ export class SqlParams {
   add(value: unknown, type?: string): string {
     this.values.push(value);
     return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+  }
+
+  /** An instant as a value for a `timestamp` column: stored in UTC, as Prisma stores it. */
+  addTime(at: Date): string {
+    return `(${this.add(at.toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')`;
   }
 }

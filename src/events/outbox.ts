@@ -1,5 +1,5 @@
 import type { Prisma } from '../db/generated/prisma/client.ts';
-import type { SqlParams } from '../db/sql.ts';
+import { SqlParams } from '../db/sql.ts';
 import { ADVISORY_LOCKS } from './config.ts';
 
 export interface DomainEventInput {
@@ -29,29 +29,23 @@ const [LOCK_A, LOCK_B] = ADVISORY_LOCKS.COMMIT_ORDER;
  * separate `SELECT pg_advisory_xact_lock` (issue 9).
  */
 export async function recordDomainEvent(tx: Prisma.TransactionClient, event: DomainEventInput): Promise<bigint> {
-  const [row] = await tx.$queryRaw<[{ sequence: bigint }]>`
-    WITH ordered AS (SELECT pg_advisory_xact_lock(${LOCK_A}::int, ${LOCK_B}::int))
-    INSERT INTO "DomainEvent" ("tenantId", type, "aggregateType", "aggregateId", payload, "createdAt")
-    SELECT ${event.tenantId}::uuid, ${event.type}, ${event.aggregateType}, ${event.aggregateId}::uuid, ${JSON.stringify(event.payload)}::jsonb,
-      (${new Date().toISOString()}::timestamptz AT TIME ZONE 'UTC')
-    FROM ordered
-    RETURNING sequence`;
+  const params = new SqlParams();
+  const [row] = await tx.$queryRawUnsafe<[{ sequence: bigint }]>(`WITH ${ORDERED_CTE} ${domainEventInsert(params, event)}`, ...params.values);
   return row!.sequence;
 }
 
 /**
- * {@link recordDomainEvent} as parts of a larger hand-written statement (src/db/sql.ts) that is its own transaction:
- * `ordered`, the CTE taking the commit-order lock, and the INSERT of the event row reading from it (and from `from`,
- * a CTE of the statement that yields one row exactly when the change was written, so no change means no event).
+ * The event row as SQL, for {@link recordDomainEvent} and for hand-written statements (src/db/sql.ts) that are their
+ * own transaction: `ORDERED_CTE` takes the commit-order lock, and the INSERT reads from it (and from `from`, a CTE of
+ * the statement that yields one row exactly when the change was written, so no change means no event).
  */
 export const ORDERED_CTE = `ordered AS (SELECT pg_advisory_xact_lock(${LOCK_A}, ${LOCK_B}))`;
 
-export function domainEventInsert(params: SqlParams, event: DomainEventInput, from: string): string {
+export function domainEventInsert(params: SqlParams, event: DomainEventInput, from?: string): string {
   return `INSERT INTO "DomainEvent" ("tenantId", type, "aggregateType", "aggregateId", payload, "createdAt")
     SELECT ${params.add(event.tenantId, 'uuid')}, ${params.add(event.type, 'text')}, ${params.add(event.aggregateType, 'text')},
-      ${params.add(event.aggregateId, 'uuid')}, ${params.add(JSON.stringify(event.payload), 'jsonb')},
-      (${params.add(new Date().toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')
-    FROM ordered, ${from}
+      ${params.add(event.aggregateId, 'uuid')}, ${params.add(JSON.stringify(event.payload), 'jsonb')}, ${params.addTime(new Date())}
+    FROM ordered${from ? `, ${from}` : ''}
     RETURNING sequence`;
 }
 

@@ -3,7 +3,7 @@ import { subject } from '@casl/ability';
 import type { Context } from '../../context.ts';
 import type { GuaranteeOrder, Payment, Prisma, PrismaClient } from '../../db/generated/prisma/client.ts';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.ts';
-import { domainEventInsert, ORDERED_CTE, recordDomainEvent } from '../../events/outbox.ts';
+import { domainEventInsert, ORDERED_CTE, recordDomainEvent, type DomainEventInput } from '../../events/outbox.ts';
 import { SqlParams } from '../../db/sql.ts';
 import { checkUpload } from '../../files/sniff.ts';
 import { sha256Hex, verifyCertificateChain, verifyDigestSignature } from '../../crypto/index.ts';
@@ -212,25 +212,16 @@ const DRAFT_COLUMNS = [
  */
 async function insertDraftOrder(ctx: Context, draft: DraftOrder, actorUserId: string | null): Promise<{ id: string }> {
   const params = new SqlParams();
-  const value = (column: (typeof DRAFT_COLUMNS)[number]) => {
-    const [field, type] = column;
-    const raw = draft[field];
-    return type === 'time' ? `(${params.add((raw as Date).toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')` : params.add(raw, type);
-  };
-  const values = DRAFT_COLUMNS.map(value);
+  const values = DRAFT_COLUMNS.map(([field, type]) => (type === 'time' ? params.addTime(draft[field] as Date) : params.add(draft[field], type)));
   const createdAt = values[DRAFT_COLUMNS.findIndex(([field]) => field === 'createdAt')]!;
-  const payload = { number: draft.number, action: 'CREATE', from: null, to: 'DRAFT', bidderId: draft.bidderId, institutionId: draft.institutionId };
+  const actor: OrderActorRef = { type: 'BIDDER', userId: actorUserId };
   const sql = `WITH ${ORDERED_CTE},
   created AS (
     INSERT INTO "GuaranteeOrder" (${DRAFT_COLUMNS.map(([field]) => `"${field}"`).join(', ')}, status, version, "updatedAt")
     VALUES (${values.join(', ')}, 'DRAFT', 1, ${createdAt})
     RETURNING id),
-  timeline AS (
-    INSERT INTO "OrderEvent" (id, "tenantId", "orderId", action, "fromStatus", "toStatus", label, "actorType", "actorUserId", "createdAt")
-    SELECT ${params.add(randomUUID(), 'uuid')}, ${params.add(draft.tenantId, 'uuid')}, created.id, 'CREATE', NULL, 'DRAFT', ${params.add(CREATED_LABEL, 'text')},
-      'BIDDER', ${params.add(actorUserId, 'uuid')}, ${createdAt}
-    FROM created)
-  ${domainEventInsert(params, { tenantId: draft.tenantId, type: 'ORDER_STATUS_CHANGED', aggregateType: 'GuaranteeOrder', aggregateId: draft.id, payload }, 'created')}`;
+  timeline AS (${timelineInsert(params, 'created', { tenantId: draft.tenantId, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: CREATED_LABEL, actor, reason: null, at: createdAt })})
+  ${domainEventInsert(params, statusChanged(draft, 'CREATE', null, 'DRAFT'), 'created')}`;
   await ctx.sql.query(sql, params.values);
   return { id: draft.id };
 }
@@ -307,29 +298,23 @@ export async function writeTransition(
 ): Promise<void> {
   const transition = findOrderTransition(order.status, action, actor.type, facts);
   const params = new SqlParams();
-  const time = (at: Date) => `(${params.add(at.toISOString(), 'timestamptz')} AT TIME ZONE 'UTC')`;
-  const at = time(now);
+  const at = params.addTime(now);
   const live = LIVE_STATUSES.includes(transition.to);
   const assignments = [
-    ...set.map(([column, value, type]) => `"${column}" = ${type === 'time' ? time(value as Date) : params.add(value, type)}`),
+    ...set.map(([column, value, type]) => `"${column}" = ${type === 'time' ? params.addTime(value as Date) : params.add(value, type)}`),
     `status = ${params.add(transition.to, '"OrderStatus"')}`,
     'version = version + 1',
     `"liveKey" = ${params.add(live ? `${order.sectionId}:${order.bidderId}` : null, 'text')}`,
     `"updatedAt" = ${at}`,
   ];
-  const payload = { number: order.number, action, from: order.status, to: transition.to, bidderId: order.bidderId, institutionId: order.institutionId };
+  const timeline = { tenantId: order.tenantId, action, fromStatus: order.status, toStatus: transition.to, label: transition.label, actor, reason, at };
   const sql = `WITH ${ORDERED_CTE},
   moved AS (
     UPDATE "GuaranteeOrder" SET ${assignments.join(', ')}
     WHERE id = ${params.add(order.id, 'uuid')} AND version = ${params.add(order.version, 'int')}
     RETURNING id),
-  timeline AS (
-    INSERT INTO "OrderEvent" (id, "tenantId", "orderId", action, "fromStatus", "toStatus", label, "actorType", "actorUserId", reason, "createdAt")
-    SELECT ${params.add(randomUUID(), 'uuid')}, ${params.add(order.tenantId, 'uuid')}, moved.id, ${params.add(action, 'text')},
-      ${params.add(order.status, '"OrderStatus"')}, ${params.add(transition.to, '"OrderStatus"')}, ${params.add(transition.label, 'text')},
-      ${params.add(actor.type, 'text')}, ${params.add(actor.userId, 'uuid')}, ${params.add(reason, 'text')}, ${at}
-    FROM moved)
-  ${domainEventInsert(params, { tenantId: order.tenantId, type: 'ORDER_STATUS_CHANGED', aggregateType: 'GuaranteeOrder', aggregateId: order.id, payload }, 'moved')}`;
+  timeline AS (${timelineInsert(params, 'moved', timeline)})
+  ${domainEventInsert(params, statusChanged(order, action, order.status, transition.to), 'moved')}`;
   const rows = await ctx.sql.query(sql, params.values);
   if (rows.length === 0) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; reload it and try again');
 }
@@ -550,13 +535,36 @@ export async function transitionOrder(
 }
 
 async function announce(tx: Prisma.TransactionClient, order: GuaranteeOrder, action: string, from: string | null) {
-  await recordDomainEvent(tx, {
+  await recordDomainEvent(tx, statusChanged(order, action, from, order.status));
+}
+
+/** The outbox event of an order's move, as every writer of one records it. */
+function statusChanged(
+  order: Pick<GuaranteeOrder, 'id' | 'tenantId' | 'number' | 'bidderId' | 'institutionId'>,
+  action: string,
+  from: string | null,
+  to: string,
+): DomainEventInput {
+  return {
     tenantId: order.tenantId,
     type: 'ORDER_STATUS_CHANGED',
     aggregateType: 'GuaranteeOrder',
     aggregateId: order.id,
-    payload: { number: order.number, action, from, to: order.status, bidderId: order.bidderId, institutionId: order.institutionId },
-  });
+    payload: { number: order.number, action, from, to, bidderId: order.bidderId, institutionId: order.institutionId },
+  };
+}
+
+/** The timeline row of an order's move, as an INSERT reading the order's id from the CTE `from` (hand-written writes). */
+function timelineInsert(
+  params: SqlParams,
+  from: string,
+  row: { tenantId: string; action: string; fromStatus: string | null; toStatus: string; label: string; actor: OrderActorRef; reason: string | null; at: string },
+): string {
+  return `INSERT INTO "OrderEvent" (id, "tenantId", "orderId", action, "fromStatus", "toStatus", label, "actorType", "actorUserId", reason, "createdAt")
+    SELECT ${params.add(randomUUID(), 'uuid')}, ${params.add(row.tenantId, 'uuid')}, ${from}.id, ${params.add(row.action, 'text')},
+      ${params.add(row.fromStatus, '"OrderStatus"')}, ${params.add(row.toStatus, '"OrderStatus"')}, ${params.add(row.label, 'text')},
+      ${params.add(row.actor.type, 'text')}, ${params.add(row.actor.userId, 'uuid')}, ${params.add(row.reason, 'text')}, ${row.at}
+    FROM ${from}`;
 }
 
 async function factsOf(tx: Prisma.TransactionClient, order: GuaranteeOrder): Promise<OrderFacts> {
