@@ -8,11 +8,12 @@ import { writeTransition } from '../../src/domains/order/order.service.ts';
 // and with one through Prisma. Both must write the same rows: the order, its timeline row and its outbox event.
 // submitOrder moves the order in one statement guarded by the version it read (writeTransition).
 let server: TestServer;
+const queries: string[] = [];
 const tokens: Record<string, string> = {};
 let productId = '';
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
   Object.assign(tokens, await smsLogins(server, [
     ['admin', 'hunan', DEMO.ADMIN],
     ['bidder', 'hunan', DEMO.BIDDER],
@@ -22,6 +23,14 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 const idOf = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]!;
+
+/** What `run` sent that writes an order in one statement: `created` (insertDraftOrder) or `moved` (writeTransition). */
+async function oneStatementWrites<T>(run: () => Promise<T>): Promise<{ result: T; written: string[] }> {
+  const before = queries.length;
+  const result = await run();
+  const written = queries.slice(before).flatMap((sql) => /^WITH ordered AS .*\b(created|moved) AS \(/s.exec(sql)?.[1] ?? []);
+  return { result, written };
+}
 
 /** The order's rows with what differs between any two orders (ids, numbers, times, the section) taken out. */
 async function written(orderId: string) {
@@ -50,8 +59,11 @@ describe('createOrder without an upload (one statement)', () => {
   it('writes what the Prisma path writes: order, timeline row and outbox event', async () => {
     const first = await publishSection(server, tokens.admin!, { depositAmount: '200000' });
     const second = await publishSection(server, tokens.admin!, { depositAmount: '200000' });
-    const viaPrisma = expectOrder(await createOrder(server, tokens.bidder!, { sectionId: first.id, productId }, { bytes: PNG, name: 'permit.png' }));
-    const viaSql = expectOrder(await createOrder(server, tokens.bidder!, { sectionId: second.id, productId }));
+    const prisma = await oneStatementWrites(() => createOrder(server, tokens.bidder!, { sectionId: first.id, productId }, { bytes: PNG, name: 'permit.png' }));
+    const sql = await oneStatementWrites(() => createOrder(server, tokens.bidder!, { sectionId: second.id, productId }));
+    expect(prisma.written).toEqual([]);
+    expect(sql.written).toEqual(['created']);
+    const [viaPrisma, viaSql] = [expectOrder(prisma.result), expectOrder(sql.result)];
     const [a, b] = [await written(idOf(viaPrisma.id)), await written(idOf(viaSql.id))];
     expect(b.order.openingPermitId).toBe(a.order.openingPermitId);
     expect(a.order).toMatchObject({ status: 'DRAFT', version: 1, amount: '200000', premium: expect.any(String) });
@@ -75,7 +87,8 @@ describe('submitOrder (one statement, guarded by the version read)', () => {
   it('records the acceptance, moves the order, and writes its timeline row and outbox event', async () => {
     const section = await publishSection(server, tokens.admin!);
     const order = expectOrder(await createOrder(server, tokens.bidder!, { sectionId: section.id, productId }));
-    const submitted = await submit(server, tokens.bidder!, order.id);
+    const { result: submitted, written } = await oneStatementWrites(() => submit(server, tokens.bidder!, order.id));
+    expect(written).toEqual(['moved']);
     expect(submitted).toMatchObject({ __typename: 'GuaranteeOrder', status: 'AWAITING_PAYMENT', noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' });
     const id = idOf(order.id);
     const db = server.app.db;
