@@ -17,6 +17,7 @@ beforeAll(async () => {
   Object.assign(tokens, await smsLogins(server, [
     ['admin', 'hunan', DEMO.ADMIN],
     ['bidder', 'hunan', DEMO.BIDDER],
+    ['xjAdmin', 'xinjiang', DEMO.ADMIN],
   ]));
   productId = (await productIdsOf(server, ['hunan']))['hn-demo-insurer-bid-bond']!;
 });
@@ -80,6 +81,35 @@ describe('createOrder without an upload (one statement)', () => {
     const before = await counts();
     expect(await createOrder(server, tokens.bidder!, { sectionId: section.id, productId })).toMatchObject({ code: 'ORDER_ALREADY_LIVE', field: 'input.sectionId' });
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('createOrder reads section, product and enterprise in one statement', () => {
+  it('refuses a section or product that is not of the tenant, a malformed id and an offline institution, writing nothing', async () => {
+    const db = server.app.db;
+    const counts = async () => [await db.guaranteeOrder.count(), await db.orderEvent.count(), await db.domainEvent.count()];
+    const section = await publishSection(server, tokens.admin!);
+    const foreignSection = await publishSection(server, tokens.xjAdmin!);
+    const foreignProduct = Object.values(await productIdsOf(server, ['xinjiang']))[0]!;
+    const malformed = (type: string) => Buffer.from(`${type}:not-a-uuid`).toString('base64');
+    const before = await counts();
+    const refusal = async (input: { sectionId: string; productId: string }) => createOrder(server, tokens.bidder!, input);
+    expect(await refusal({ sectionId: foreignSection.id, productId })).toMatchObject({ code: 'SECTION_NOT_FOUND', field: 'input.sectionId' });
+    expect(await refusal({ sectionId: malformed('BidSection'), productId })).toMatchObject({ code: 'SECTION_NOT_FOUND', field: 'input.sectionId' });
+    expect(await refusal({ sectionId: section.id, productId: foreignProduct })).toMatchObject({ code: 'PRODUCT_NOT_FOUND', field: 'input.productId' });
+    expect(await refusal({ sectionId: section.id, productId: malformed('Product') })).toMatchObject({ code: 'PRODUCT_NOT_FOUND', field: 'input.productId' });
+    const product = await db.product.findUniqueOrThrow({ where: { id: idOf(productId) }, include: { institution: true } });
+    await db.institution.update({ where: { id: product.institutionId }, data: { online: false } });
+    try {
+      expect(await refusal({ sectionId: section.id, productId })).toMatchObject({ code: 'INSTITUTION_OFFLINE', message: expect.stringContaining(product.institution.name) });
+    } finally {
+      await db.institution.update({ where: { id: product.institutionId }, data: { online: true } });
+    }
+    expect(await counts()).toEqual(before);
+    // And the same section and product are accepted, with the premium from the section's deposit and the product's rate.
+    const order = expectOrder(await refusal({ sectionId: section.id, productId }));
+    expect(order).toMatchObject({ amount: '300000.00', section: { code: section.code }, product: { issuance: product.issuance } });
+    expect(Number(order.premium)).toBeGreaterThan(0);
   });
 });
 
