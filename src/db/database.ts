@@ -72,6 +72,24 @@ async function openPostgres(url: string, poolSize = 10, options: DatabaseOptions
         options.onQuery?.(text);
         return (await pool.query(text, values as unknown[])).rows as R[];
       },
+      transaction: async <R, T>(statements: string, work: (rows: R[]) => Promise<T>) => {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          options.onQuery?.(`BEGIN; ${statements}`);
+          // The simple-query protocol: BEGIN and the statements in one round trip, one result per statement.
+          const results = (await client.query(`BEGIN; ${statements}`)) as unknown as pg.QueryResult[];
+          const result = await work(results.at(-1)!.rows as R[]);
+          options.onQuery?.('COMMIT');
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+          throw error;
+        } finally {
+          client.release(broken);
+        }
+      },
     },
     migrate: () => applyMigrations(new PrismaPg({ connectionString: url, max: 1 }, { onPoolError: () => {} })),
     ping: async () => void (await pool.query('SELECT 1')),
@@ -100,6 +118,14 @@ async function openPglite(target: { dataDir: string } | { instance: PGlite }, op
         options.onQuery?.(text);
         return (await instance.query<R>(text, values as unknown[])).rows;
       },
+      transaction: <R, T>(statements: string, work: (rows: R[]) => Promise<T>) =>
+        instance.transaction(async (tx) => {
+          options.onQuery?.(`BEGIN; ${statements}`);
+          const results = await tx.exec(statements);
+          const result = await work(results.at(-1)!.rows as R[]);
+          options.onQuery?.('COMMIT');
+          return result;
+        }),
     },
     // PGlite has one session: the engine's adapters wrap the instance itself, which must stay open.
     migrate: () => applyMigrations(factory, { disposeAdapters: false }),

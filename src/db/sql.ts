@@ -10,6 +10,13 @@
  */
 export interface Sql {
   query<R>(text: string, values: readonly unknown[]): Promise<R[]>;
+  /**
+   * One transaction on one connection: `statements` (parameterless SQL, `;`-separated) run in the round trip that
+   * opens the transaction, `work` gets the rows of the last of them, and the transaction commits when `work`
+   * resolves and rolls back when it (or a statement) throws. For work that must hold the transaction open across
+   * something outside the database, as the event relay publishes before it commits.
+   */
+  transaction<R, T>(statements: string, work: (rows: R[]) => Promise<T>): Promise<T>;
 }
 
 /** A `timestamp` column read as the instant it stores (UTC), as Prisma reads it. */

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import { utc, type Sql } from '../db/sql.ts';
 import type { Logger } from '../http/logger.ts';
 import { ADVISORY_LOCKS } from './config.ts';
 import { toPublished, type DomainEventRow } from './outbox.ts';
@@ -13,7 +13,7 @@ export interface Relay {
 }
 
 export interface RelayOptions {
-  db: PrismaClient;
+  sql: Sql;
   events: Pick<EventBus, 'publish'>;
   log: Logger;
   topic: string;
@@ -35,27 +35,27 @@ const [RELAY_A, RELAY_B] = ADVISORY_LOCKS.RELAY;
  * next drain: the start-up drain and the `pollMs` timer are the safety net behind `kick()`.
  */
 export function startRelay(options: RelayOptions): Relay {
-  const { db, events, log, topic, batchSize } = options;
+  const { sql, events, log, topic, batchSize } = options;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`relay batch size ${batchSize}: a positive integer`);
+  // One round trip opens the drain's transaction, takes the lock and claims the batch (issue 9: through Prisma's
+  // interactive transaction a drain was four round trips). A drain stuck past a minute (a broker that never answers)
+  // is ended by the server, which rolls the claim back, as Prisma's transaction timeout did before.
+  const claim = `SET LOCAL idle_in_transaction_session_timeout = '60s';
+    SELECT pg_advisory_xact_lock(${RELAY_A}, ${RELAY_B});
+    UPDATE "DomainEvent" SET "publishedAt" = now() AT TIME ZONE 'UTC'
+    WHERE sequence IN (SELECT sequence FROM "DomainEvent" WHERE "publishedAt" IS NULL ORDER BY sequence LIMIT ${batchSize})
+    RETURNING sequence::text AS sequence, "tenantId", type, "aggregateType", "aggregateId", payload, ${utc('"createdAt"', 'createdAt')}`;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
 
   async function drainOnce(): Promise<number> {
-    return db.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${RELAY_A}, ${RELAY_B})`);
-        const rows = await tx.$queryRaw<DomainEventRow[]>`
-          UPDATE "DomainEvent" SET "publishedAt" = now()
-          WHERE sequence IN (
-            SELECT sequence FROM "DomainEvent" WHERE "publishedAt" IS NULL ORDER BY sequence LIMIT ${batchSize}
-          )
-          RETURNING sequence, "tenantId", type, "aggregateType", "aggregateId", payload, "createdAt"`;
-        rows.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
-        for (const row of rows) await events.publish(topic, toPublished(row));
-        return rows.length;
-      },
-      { maxWait: 30_000, timeout: 60_000 },
-    );
+    return sql.transaction<Omit<DomainEventRow, 'sequence'> & { sequence: string }, number>(claim, async (claimed) => {
+      const rows = claimed.map((row) => ({ ...row, sequence: BigInt(row.sequence) }));
+      rows.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0));
+      for (const row of rows) await events.publish(topic, toPublished(row));
+      return rows.length;
+    });
   }
 
   async function loop(): Promise<void> {

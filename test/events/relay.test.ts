@@ -33,7 +33,7 @@ const orderEvent = (n: number) => ({
 });
 
 const relayOf = (publish = server.app.events.publish) =>
-  startRelay({ db: server.app.db, events: { publish }, log: server.app.log, topic: server.app.events.live!.topic, pollMs: 0, batchSize: 4 });
+  startRelay({ sql: server.app.sql, events: { publish }, log: server.app.log, topic: server.app.events.live!.topic, pollMs: 0, batchSize: 4 });
 
 const sequencesAfter = (after: string) => published.map((e) => BigInt(e.sequence)).filter((s) => s > BigInt(after));
 
