@@ -1,6 +1,6 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrdersDocument, type OrderStatus } from '../../schema/generated/graphql.ts';
+import { ConfirmPaymentDocument, OrderDocument, OrdersDocument, type OrderStatus } from '../../schema/generated/graphql.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
@@ -13,6 +13,7 @@ const queries: string[] = [];
 const tokens: Record<string, string> = {};
 const READ_MODEL_PAGE = /^\/\* read model: order list page/;
 const READ_MODEL_COUNT = /^\/\* read model: order list count/;
+const READ_MODEL_ORDER = /^\/\* read model: order \*\//;
 
 beforeAll(async () => {
   server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
@@ -50,13 +51,18 @@ async function both(token: string, query: string, variables: Variables) {
       body: JSON.stringify({ query, variables }),
     });
     const sent = queries.slice(before);
-    return { body: await response.json(), page: sent.some((sql) => READ_MODEL_PAGE.test(sql)), count: sent.some((sql) => READ_MODEL_COUNT.test(sql)) };
+    return {
+      body: await response.json(),
+      page: sent.some((sql) => READ_MODEL_PAGE.test(sql)),
+      count: sent.some((sql) => READ_MODEL_COUNT.test(sql)),
+      one: sent.some((sql) => READ_MODEL_ORDER.test(sql)),
+    };
   };
   try {
     const sql = await run(true);
     const prisma = await run(false);
-    expect([prisma.page, prisma.count]).toEqual([false, false]);
-    return { sql: sql.body, prisma: prisma.body, readModel: { page: sql.page, count: sql.count } };
+    expect([prisma.page, prisma.count, prisma.one]).toEqual([false, false, false]);
+    return { sql: sql.body, prisma: prisma.body, readModel: { page: sql.page, count: sql.count }, one: sql.one };
   } finally {
     server.app.sqlReadModels = true;
   }
@@ -141,6 +147,76 @@ describe('the order list read model', () => {
       expect(sql.data.orders.edges.length).toBeGreaterThan(0);
       expect(sql).toEqual(prisma);
       expect(readModel).toEqual(answered);
+    }
+  });
+});
+
+describe('the read model of one order', () => {
+  const ORDER = print(OrderDocument);
+  const idsOf = async (who: string) =>
+    (await both(tokens[who]!, `query { orders(first: 50) { edges { node { id status premium institution { code } } } } }`, {})).sql.data.orders.edges.map(
+      (edge: { node: { id: string; status: OrderStatus; premium: string; institution: { code: string } } }) => edge.node,
+    );
+
+  it('answers order(id) with its section, product, bidder, timeline and payments as Prisma does, in every state here', async () => {
+    // Payments to compare: one applied, then a duplicate of the same order (its refundDue a Decimal).
+    const institutionOrders = await idsOf('hnInstitution');
+    const due = institutionOrders.find((o: { status: OrderStatus }) => o.status === 'AWAITING_PAYMENT');
+    expect(due).toBeDefined();
+    for (const transactionId of [`RM-${Date.now()}-1`, `RM-${Date.now()}-2`]) {
+      const { confirmPayment } = await server.client({ token: tokens.hnInstitution! }).request(ConfirmPaymentDocument, {
+        input: { orderId: due.id, transactionId, payerAccountName: '付款人', payerAccountNumber: '6222020200112233445', amount: due.premium, paidAt: new Date().toISOString() },
+      });
+      expect(confirmPayment.__typename).toBe('PaymentConfirmation');
+    }
+    const orders = await idsOf('hnAdmin');
+    expect(new Set(orders.map((o: { status: OrderStatus }) => o.status)).size).toBeGreaterThanOrEqual(3);
+    let withPayments = 0;
+    for (const { id } of orders) {
+      for (const who of ['hnAdmin', 'hnBidder']) {
+        const { sql, prisma, one } = await both(tokens[who]!, ORDER, { id } as Variables);
+        expect(sql.errors).toBeUndefined();
+        expect(sql.data.order).toMatchObject({ id, timeline: expect.any(Array) });
+        expect(sql).toEqual(prisma);
+        expect(one).toBe(true);
+        if (sql.data.order.payments.length > 0) withPayments += 1;
+      }
+    }
+    expect(withPayments).toBeGreaterThanOrEqual(2);
+    const paid = await both(tokens.hnAdmin!, ORDER, { id: due.id } as Variables);
+    expect(paid.sql.data.order.payments.map((p: { outcome: string; refundDue: string | null }) => [p.outcome, p.refundDue])).toEqual([
+      ['APPLIED', null],
+      ['DUPLICATE', due.premium],
+    ]);
+  });
+
+  it('answers null as Prisma does for an order the viewer may not see (a tenderee, another tenant, a city admin) and a malformed id', async () => {
+    const [first] = await idsOf('hnBidder');
+    const bogus = Buffer.from('GuaranteeOrder:not-a-uuid').toString('base64');
+    for (const [who, id] of [['xjBidder', first.id], ['hnTenderee', first.id], ['csAdmin', first.id], ['hnBidder', bogus]] as const) {
+      const { sql, prisma } = await both(tokens[who]!, ORDER, { id } as Variables);
+      expect(sql).toEqual(prisma);
+      expect(sql.errors).toBeUndefined();
+      expect(sql.data.order).toBeNull();
+    }
+  });
+
+  it('is what createOrder and submitOrder answer with: the order as Prisma reads it right after', async () => {
+    const products = await productIdsOf(server, ['hunan']);
+    const section = await publishSection(server, tokens.hnAdmin!);
+    const before = queries.length;
+    const created = expectOrder(await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: products['hn-demo-insurer-bid-bond']! }));
+    const submitted = await submit(server, tokens.hnBidder!, created.id);
+    expect(queries.slice(before).filter((sql) => READ_MODEL_ORDER.test(sql))).toHaveLength(2);
+    expect(submitted).toMatchObject({ __typename: 'GuaranteeOrder', status: 'AWAITING_PAYMENT' });
+    server.app.sqlReadModels = false;
+    try {
+      const { order } = await server.client({ token: tokens.hnBidder! }).request(OrderDocument, { id: created.id });
+      const { __typename, ...fields } = submitted as typeof submitted & { __typename: string };
+      expect(fields).toEqual(order);
+      expect(order!.timeline.map((step) => step.toStatus)).toEqual(['DRAFT', 'AWAITING_PAYMENT']);
+    } finally {
+      server.app.sqlReadModels = true;
     }
   });
 });

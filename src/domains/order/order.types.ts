@@ -12,9 +12,9 @@ import { BidSectionRef } from '../section/section.types.ts';
 import { INSTITUTION_SELECT, InstitutionRef, PRODUCT_SELECT, ProductRef } from '../catalog/catalog.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
-import { orderCount, orderPage } from './order-list.ts';
+import { orderById, orderCount, orderPage } from './order-read-model.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
-import { NO_TENANT } from '../common/formats.ts';
+import { NO_TENANT, UUID } from '../common/formats.ts';
 
 export const OrderStatusEnum = builder.enumType('OrderStatus', {
   description:
@@ -226,7 +226,7 @@ builder.queryFields((t) => ({
       status: t.arg({ type: [OrderStatusEnum], required: false }),
       search: t.arg.string({ required: false, description: 'Order number, section name or section code.' }),
     },
-    // The read model (order-list.ts) answers the page and the total where it covers the query; Prisma otherwise.
+    // The read model (order-read-model.ts) answers the page and the total where it covers the query; Prisma otherwise.
     totalCount: async (_parent, args, ctx) => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
     resolve: async (query, _root, args, ctx) =>
       ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
@@ -249,7 +249,12 @@ builder.queryFields((t) => ({
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { id: t.arg.globalID({ required: true, for: [GuaranteeOrderRef] }) },
-    resolve: (query, _root, { id }, ctx) => ctx.db.guaranteeOrder.findFirst({ ...query, where: { AND: [{ id: id.id }, orderWhere(ctx, {})] } }),
+    resolve: async (query, _root, { id }, ctx) => {
+      const row = await orderById(ctx, query, id.id, {});
+      if (row !== undefined) return row as Prisma.GuaranteeOrderGetPayload<typeof query> | null;
+      // An id that is no UUID names no order (PostgreSQL would refuse the cast).
+      return ctx.db.guaranteeOrder.findFirst({ ...query, where: { AND: [{ id: { in: UUID.test(id.id) ? [id.id] : [] } }, orderWhere(ctx, {})] } });
+    },
   }),
 }));
 
@@ -336,7 +341,11 @@ const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('Pa
 });
 
 const OrderErrors = [ValidationError, NotFoundError, ForbiddenError, ProductUnavailableError, AppError];
-const reload = (ctx: Context, query: object, id: string) => ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id } });
+/** The order a mutation answers with, read after the service has checked and written it. */
+async function reload(ctx: Context, query: object, id: string) {
+  const row = (await orderById(ctx, query as Record<string, unknown>, id)) as Prisma.GuaranteeOrderGetPayload<object> | null | undefined;
+  return row ?? ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id } });
+}
 
 builder.mutationFields((t) => ({
   createOrder: t.prismaField({

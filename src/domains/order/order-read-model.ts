@@ -1,12 +1,14 @@
 /**
- * The order list's read model: the page of `Query.orders` and its total in hand-written SQL (src/db/sql.ts), for the
- * front ends that page through order lists all day (issue 9). Through Prisma the page cost about four times the CPU
- * of the same statement through the driver, most of it mapping and copying each row and each joined object.
+ * The order read model: orders in hand-written SQL (src/db/sql.ts) where Prisma's per-statement and per-row cost
+ * dominated a hot request (issue 9): the page and total of `Query.orders`, which front ends page through all day,
+ * `Query.order`, and the order every order mutation answers with. Through Prisma the page cost about four times
+ * the CPU of the same statement through the driver, most of it mapping and copying each row and each joined object.
  *
  * It answers only a query it covers completely, and answers it exactly as Prisma would:
- * - the selection Pothos planned (`query`) asks only for columns loaded here: the order's list columns, its section,
- *   institution and product, and its latest event (`orderBy createdAt desc, take 1`);
- * - the paging is forward (`take` > 0, optional `cursor` on `id` and `skip`);
+ * - the selection Pothos planned (`query`) asks only for what is loaded here: the order's columns, its section,
+ *   institution, product and bidder, its latest event (`orderBy createdAt desc, take 1`) or its timeline and its
+ *   payments (`orderBy createdAt asc`);
+ * - a list pages forward (`take` > 0, optional `cursor` on `id` and `skip`);
  * - the request's ability translates to SQL (src/db/where-sql.ts), and the search has no LIKE wildcard.
  * Anything else answers `undefined` and the caller runs its Prisma query, so every other shape keeps working. The
  * two are compared request by request in test/order/order-list-sql.test.ts. The statement loads exactly the columns
@@ -39,20 +41,46 @@ const ORDER: Table = {
     id: 'plain',
     tenantId: 'plain',
     number: 'plain',
-    status: 'plain',
-    projectType: 'plain',
-    amount: 'decimal',
-    premium: 'decimal',
-    createdAt: 'time',
     sectionId: 'plain',
     bidderId: 'plain',
+    applicantId: 'plain',
     institutionId: 'plain',
     productId: 'plain',
+    status: 'plain',
+    version: 'plain',
+    liveKey: 'plain',
+    projectType: 'plain',
+    amount: 'decimal',
+    rate: 'decimal',
+    minimumPremium: 'decimal',
+    premium: 'decimal',
+    handlerName: 'plain',
+    handlerMobile: 'plain',
+    basicAccountName: 'plain',
+    basicAccountBank: 'plain',
+    basicAccountNumber: 'plain',
+    openingPermitId: 'plain',
+    noticeVersion: 'plain',
+    noticeAcceptedAt: 'time',
+    termsVersion: 'plain',
+    termsAcceptedAt: 'time',
+    creditInfo: 'plain',
+    creditApprovedAt: 'time',
+    agreementDigest: 'plain',
+    agreementSignature: 'plain',
+    agreementSignedAt: 'time',
+    paymentReference: 'plain',
+    expiresAt: 'time',
+    submittedAt: 'time',
+    paidAt: 'time',
+    closedAt: 'time',
+    createdAt: 'time',
+    updatedAt: 'time',
   },
 };
 
 /** The to-one relations loaded with each order, by relation field: the table and the order's foreign key. */
-const RELATIONS: Readonly<Record<'section' | 'institution' | 'product', Table & { table: string; key: string }>> = {
+const RELATIONS: Readonly<Record<'section' | 'institution' | 'product' | 'bidder', Table & { table: string; key: string }>> = {
   section: {
     table: 'BidSection',
     key: 'sectionId',
@@ -66,11 +94,47 @@ const RELATIONS: Readonly<Record<'section' | 'institution' | 'product', Table & 
     alias: 'p',
     columns: { id: 'plain', tenantId: 'plain', code: 'plain', name: 'plain', status: 'plain', issuance: 'plain', retiredAt: 'time' },
   },
+  bidder: { table: 'Enterprise', key: 'bidderId', alias: 'b', columns: { id: 'plain', tenantId: 'plain', name: 'plain', uscc: 'plain' } },
 };
 
-const LATEST_EVENT: Table = {
-  alias: 'e',
-  columns: { id: 'plain', action: 'plain', fromStatus: 'plain', toStatus: 'plain', label: 'plain', actorType: 'plain', createdAt: 'time' },
+const EVENT_COLUMNS: Table['columns'] = {
+  id: 'plain',
+  tenantId: 'plain',
+  orderId: 'plain',
+  action: 'plain',
+  fromStatus: 'plain',
+  toStatus: 'plain',
+  label: 'plain',
+  actorType: 'plain',
+  actorUserId: 'plain',
+  reason: 'plain',
+  createdAt: 'time',
+};
+
+const LATEST_EVENT: Table = { alias: 'e', columns: EVENT_COLUMNS };
+
+/** The to-many relations loaded whole, oldest first: the table, its columns (all of them when `select` is absent). */
+const LISTS: Readonly<Record<'events' | 'payments', Table & { table: string }>> = {
+  events: { table: 'OrderEvent', alias: 'ev', columns: EVENT_COLUMNS },
+  payments: {
+    table: 'Payment',
+    alias: 'pay',
+    columns: {
+      id: 'plain',
+      tenantId: 'plain',
+      orderId: 'plain',
+      institutionId: 'plain',
+      transactionId: 'plain',
+      payerAccountName: 'plain',
+      payerAccountNumber: 'plain',
+      payerBank: 'plain',
+      amount: 'decimal',
+      paidAt: 'time',
+      outcome: 'plain',
+      refundDue: 'decimal',
+      createdAt: 'time',
+    },
+  },
 };
 
 /** The order columns an ability's conditions may name, with their SQL types (see order.rules.ts). */
@@ -82,12 +146,25 @@ const RULE_COLUMNS: Readonly<Record<string, ColumnType>> = {
   status: 'enum:OrderStatus',
 };
 
-/** A column as the page reads it: numerics as text, timestamps as epoch milliseconds (a float8, exact to the ms). */
-function selectColumn(table: Table, field: string, prefix: string): string {
+/** A column as the read model reads it: numerics as text, timestamps as epoch milliseconds (a float8, exact to the ms). */
+function columnValue(table: Table, field: string): string {
   const column = `${table.alias}."${field}"`;
   const kind = table.columns[field];
-  const expression = kind === 'decimal' ? `${column}::text` : kind === 'time' ? `round(extract(epoch from ${column}) * 1000)::float8` : column;
-  return `${expression} AS "${prefix}${field}"`;
+  return kind === 'decimal' ? `${column}::text` : kind === 'time' ? `round(extract(epoch from ${column}) * 1000)::float8` : column;
+}
+
+function selectColumn(table: Table, field: string, prefix: string): string {
+  return `${columnValue(table, field)} AS "${prefix}${field}"`;
+}
+
+/**
+ * A to-many relation as one JSON array column, oldest first (Prisma's `orderBy: { createdAt: 'asc' }`; the id breaks
+ * ties, which Prisma leaves to the database), its objects keyed by field name and read by {@link reader}.
+ */
+function selectList(name: string, list: Table & { table: string }, fields: readonly string[]): string {
+  const pairs = fields.map((field) => `'${field}', ${columnValue(list, field)}`).join(', ');
+  return `(SELECT coalesce(json_agg(json_build_object(${pairs}) ORDER BY ${list.alias}."createdAt", ${list.alias}.id), '[]'::json)
+         FROM "${list.table}" ${list.alias} WHERE ${list.alias}."orderId" = o.id) AS "${name}"`;
 }
 
 /** Reads one table's object out of a row, the row's keys built once per plan rather than per row. */
@@ -117,13 +194,14 @@ function columnsOf(select: unknown, table: Table): string[] | undefined {
   return fields.every((field) => (select as Record<string, unknown>)[field] === true && Object.hasOwn(table.columns, field)) ? fields : undefined;
 }
 
-/** The latest event's fields if `events` is exactly the `latestEvent` selection (`orderBy createdAt desc, take 1`). */
-function latestEventFields(events: unknown): string[] | undefined {
-  if (typeof events !== 'object' || events === null) return undefined;
-  const { orderBy, take, select, ...rest } = events as Record<string, unknown>;
+/** The fields of a to-many selection that is exactly `{ orderBy: { createdAt: 'asc' | 'desc' }, take?, select? }`. */
+function listSelection(value: unknown, table: Table, direction: 'asc' | 'desc', take: number | undefined): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { orderBy, take: taken, select, ...rest } = value as Record<string, unknown>;
   const order = orderBy as Record<string, unknown> | undefined;
-  const exact = Object.keys(rest).length === 0 && take === 1 && typeof order === 'object' && order !== null && Object.keys(order).length === 1 && order.createdAt === 'desc';
-  return exact ? columnsOf(select, LATEST_EVENT) : undefined;
+  const exact = Object.keys(rest).length === 0 && taken === take && typeof order === 'object' && order !== null && Object.keys(order).length === 1 && order.createdAt === direction;
+  if (!exact) return undefined;
+  return select === undefined ? Object.keys(table.columns) : columnsOf(select, table);
 }
 
 /**
@@ -134,6 +212,7 @@ function planFor(select: unknown): Plan | undefined {
   if (typeof select !== 'object' || select === null) return undefined;
   const orderFields: string[] = [];
   const relations: Array<{ name: string; table: Table; fields: string[] }> = [];
+  const lists: Array<{ name: string; table: Table & { table: string }; fields: string[] }> = [];
   let eventFields: string[] | undefined;
   for (const [field, value] of Object.entries(select)) {
     if (Object.hasOwn(ORDER.columns, field)) {
@@ -145,9 +224,13 @@ function planFor(select: unknown): Plan | undefined {
       const fields = Object.keys(rest).length === 0 ? columnsOf(nested, table) : undefined;
       if (!fields) return undefined;
       relations.push({ name: field, table, fields });
-    } else if (field === 'events') {
-      eventFields = latestEventFields(value);
-      if (!eventFields) return undefined;
+    } else if (field === 'events' && (eventFields = listSelection(value, LATEST_EVENT, 'desc', 1))) {
+      // The latest event (a list's `latestEvent`), joined.
+    } else if (Object.hasOwn(LISTS, field)) {
+      const table = LISTS[field as keyof typeof LISTS];
+      const fields = listSelection(value, table, 'asc', undefined);
+      if (!fields) return undefined;
+      lists.push({ name: field, table, fields });
     } else {
       return undefined;
     }
@@ -158,6 +241,7 @@ function planFor(select: unknown): Plan | undefined {
     ...relations.flatMap(({ name, table, fields }) => fields.map((field) => selectColumn(table, field, `${name}.`))),
     // The event's id too, whether asked or not: a null id is how a row says the order has no event.
     ...(eventFields ? [...new Set(['id', ...eventFields])].map((field) => selectColumn(LATEST_EVENT, field, 'event.')) : []),
+    ...lists.map(({ name, table, fields }) => selectList(name, table, fields)),
   ];
   // The section is joined always: the search reads its name and code.
   const joined = new Set(['section', ...relations.map(({ name }) => name)]);
@@ -173,6 +257,7 @@ function planFor(select: unknown): Plan | undefined {
   const readOrder = reader(ORDER, orderFields, '');
   const readRelations = relations.map(({ name, table, fields }) => [name, reader(table, fields, `${name}.`)] as const);
   const readEvent = eventFields ? reader(LATEST_EVENT, eventFields, 'event.') : undefined;
+  const readLists = lists.map(({ name, table, fields }) => [name, reader(table, fields, '')] as const);
   return {
     select: columns.join(',\n       '),
     from,
@@ -180,6 +265,7 @@ function planFor(select: unknown): Plan | undefined {
       const order = readOrder(row);
       for (const [name, read] of readRelations) order[name] = read(row);
       if (readEvent) order.events = row['event.id'] === null ? [] : [readEvent(row)];
+      for (const [name, read] of readLists) order[name] = (row[name] as Array<Record<string, unknown>>).map(read);
       return order;
     },
   };
@@ -256,4 +342,27 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
   const join = where.joinsSection ? ` JOIN "BidSection" s ON s.id = o."sectionId"` : '';
   const rows = await ctx.sql.query<{ n: number }>(`/* read model: order list count */ SELECT count(*)::int AS n FROM "GuaranteeOrder" o${join} WHERE ${where.sql}`, params.values);
   return rows[0]!.n;
+}
+
+/**
+ * The row `ctx.db.guaranteeOrder.findFirst({ ...query, where: { id } })` would return (null when there is none), or
+ * undefined where the read model does not cover the selection. `visibleTo` applies the request's ability and tenant
+ * as `Query.order` does (undefined again if the ability does not translate); without it the caller has checked
+ * already, as a mutation has before it answers with the order it wrote.
+ */
+export async function orderById(ctx: Context, query: Record<string, unknown>, id: string, visibleTo?: OrderListArgs): Promise<Record<string, unknown> | null | undefined> {
+  if (!ctx.sqlReadModels) return undefined;
+  const { select, ...rest } = query;
+  if (Object.keys(rest).length > 0) return undefined;
+  const plan = cachedPlan(select);
+  if (!plan) return undefined;
+  if (!UUID.test(id)) return null;
+  const params = new SqlParams();
+  const where = visibleTo ? listWhere(ctx, visibleTo, params) : { sql: 'TRUE' };
+  if (!where) return undefined;
+  const sql = `/* read model: order */ SELECT ${plan.select}
+  FROM ${plan.from}
+ WHERE o.id = ${params.add(id, 'uuid')} AND ${where.sql}`;
+  const [row] = await ctx.sql.query<Record<string, unknown>>(sql, params.values);
+  return row ? plan.read(row) : null;
 }
