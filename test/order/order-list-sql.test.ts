@@ -207,7 +207,8 @@ describe('the read model of one order', () => {
     const before = queries.length;
     const created = expectOrder(await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: products['hn-demo-insurer-bid-bond']! }));
     const submitted = await submit(server, tokens.hnBidder!, created.id);
-    expect(queries.slice(before).filter((sql) => READ_MODEL_ORDER.test(sql))).toHaveLength(2);
+    // createOrder's answer; submitOrder's read of the order, and its answer.
+    expect(queries.slice(before).filter((sql) => READ_MODEL_ORDER.test(sql))).toHaveLength(3);
     expect(submitted).toMatchObject({ __typename: 'GuaranteeOrder', status: 'AWAITING_PAYMENT' });
     server.app.sqlReadModels = false;
     try {

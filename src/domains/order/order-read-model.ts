@@ -345,12 +345,13 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
 }
 
 /**
- * The row `ctx.db.guaranteeOrder.findFirst({ ...query, where: { id } })` would return (null when there is none), or
- * undefined where the read model does not cover the selection. `visibleTo` applies the request's ability and tenant
- * as `Query.order` does (undefined again if the ability does not translate); without it the caller has checked
- * already, as a mutation has before it answers with the order it wrote.
+ * The row `ctx.db.guaranteeOrder.findFirst({ ...query, where: { id, tenantId } })` would return for the request's
+ * tenant (null when there is none), or undefined where the read model does not cover the selection. `visible`
+ * applies the request's ability too, as `Query.order` does (undefined again if the ability does not translate);
+ * without it the caller checks the row, as a service does before it acts, or has checked already, as a mutation
+ * has before it answers with the order it wrote.
  */
-export async function orderById(ctx: Context, query: Record<string, unknown>, id: string, visibleTo?: OrderListArgs): Promise<Record<string, unknown> | null | undefined> {
+export async function orderById(ctx: Context, query: Record<string, unknown>, id: string, { visible }: { visible: boolean }): Promise<Record<string, unknown> | null | undefined> {
   if (!ctx.sqlReadModels) return undefined;
   const { select, ...rest } = query;
   if (Object.keys(rest).length > 0) return undefined;
@@ -358,7 +359,7 @@ export async function orderById(ctx: Context, query: Record<string, unknown>, id
   if (!plan) return undefined;
   if (!UUID.test(id)) return null;
   const params = new SqlParams();
-  const where = visibleTo ? listWhere(ctx, visibleTo, params) : { sql: 'TRUE' };
+  const where = visible ? listWhere(ctx, {}, params) : { sql: `o."tenantId" = ${params.add(ctx.requireTenant().id, 'uuid')}` };
   if (!where) return undefined;
   const sql = `/* read model: order */ SELECT ${plan.select}
   FROM ${plan.from}

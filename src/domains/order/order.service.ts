@@ -11,6 +11,7 @@ import type { TenantContext } from '../../tenants/registry.ts';
 import { assertProductAvailable, productConfig, requireProjectType } from '../catalog/catalog.service.ts';
 import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
 import { orderNumber } from './order-number.ts';
+import { orderById } from './order-read-model.ts';
 import { findOrderTransition, type OrderAction, type OrderActor, type OrderFacts, LIVE_STATUSES } from './order-states.ts';
 import { ACCOUNT_NUMBER, MOBILE, UUID } from '../common/formats.ts';
 
@@ -293,11 +294,10 @@ export interface SubmitOrderInput {
 export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promise<Pick<GuaranteeOrder, 'id'>> {
   const tenant = ctx.requireTenant();
   requireRole(ctx, 'BIDDER', 'Only the bidder submits its application');
-  const found = UUID.test(input.orderId)
-    ? await ctx.db.guaranteeOrder.findFirst({ where: { id: input.orderId, tenantId: tenant.id }, include: { product: true } })
-    : null;
-  if (!found || !ctx.ability.can('read', subject('GuaranteeOrder', found))) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
-  if (!ctx.ability.can('update', subject('GuaranteeOrder', found))) throw new ForbiddenError();
+  const found = await readSubmittable(ctx, tenant.id, input.orderId);
+  // The order's rules (order.rules.ts) name only columns read here: tenant, bidder, institution.
+  if (!found || !ctx.ability.can('read', subject('GuaranteeOrder', found as unknown as GuaranteeOrder))) throw new NotFoundError('Order', 'input.orderId', 'ORDER_NOT_FOUND');
+  if (!ctx.ability.can('update', subject('GuaranteeOrder', found as unknown as GuaranteeOrder))) throw new ForbiddenError();
   const { product, ...order } = found;
   const documents = tenant.config.documents;
   if (documents && input.noticeVersion !== documents.notice.version) {
@@ -326,6 +326,33 @@ export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promis
   return { id: order.id };
 }
 
+/** What submitOrder reads of the order: what the ability, the transition and its guards need. */
+const SUBMITTABLE = {
+  select: {
+    id: true,
+    tenantId: true,
+    number: true,
+    sectionId: true,
+    bidderId: true,
+    institutionId: true,
+    status: true,
+    version: true,
+    agreementSignedAt: true,
+    product: { select: { tenantId: true, code: true, issuance: true } },
+  },
+} as const satisfies { select: Prisma.GuaranteeOrderSelect };
+type Submittable = Pick<GuaranteeOrder, TransitionedOrder | 'agreementSignedAt'> & { product: Pick<Product, 'tenantId' | 'code' | 'issuance'> };
+
+/** The order in the tenant, through the read model where it is on (one cheap statement), through Prisma otherwise. */
+async function readSubmittable(ctx: Context, tenantId: string, orderId: string): Promise<Submittable | null> {
+  const row = await orderById(ctx, SUBMITTABLE, orderId, { visible: false });
+  if (row !== undefined) return row as unknown as Submittable | null;
+  return UUID.test(orderId) ? ctx.db.guaranteeOrder.findFirst({ ...SUBMITTABLE, where: { id: orderId, tenantId } }) : null;
+}
+
+/** The columns of an order a transition reads: the ability's, the table's, the outbox event's. */
+type TransitionedOrder = 'id' | 'tenantId' | 'number' | 'sectionId' | 'bidderId' | 'institutionId' | 'status' | 'version';
+
 /** A column an order transition sets, its value, and how the value is sent ('time': a Date, stored as UTC). */
 export type ColumnValue = readonly [column: keyof GuaranteeOrder, value: string | Date | null, type: 'text' | 'jsonb' | 'time'];
 
@@ -337,7 +364,7 @@ export type ColumnValue = readonly [column: keyof GuaranteeOrder, value: string 
  */
 export async function writeTransition(
   ctx: { sql: Context['sql'] },
-  order: GuaranteeOrder,
+  order: Pick<GuaranteeOrder, TransitionedOrder>,
   action: OrderAction,
   actor: OrderActorRef,
   facts: OrderFacts,

@@ -250,7 +250,7 @@ builder.queryFields((t) => ({
     authScopes: { loggedIn: true },
     args: { id: t.arg.globalID({ required: true, for: [GuaranteeOrderRef] }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const row = await orderById(ctx, query, id.id, {});
+      const row = await orderById(ctx, query, id.id, { visible: true });
       if (row !== undefined) return row as Prisma.GuaranteeOrderGetPayload<typeof query> | null;
       // An id that is no UUID names no order (PostgreSQL would refuse the cast).
       return ctx.db.guaranteeOrder.findFirst({ ...query, where: { AND: [{ id: { in: UUID.test(id.id) ? [id.id] : [] } }, orderWhere(ctx, {})] } });
@@ -343,7 +343,7 @@ const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('Pa
 const OrderErrors = [ValidationError, NotFoundError, ForbiddenError, ProductUnavailableError, AppError];
 /** The order a mutation answers with, read after the service has checked and written it. */
 async function reload(ctx: Context, query: object, id: string) {
-  const row = (await orderById(ctx, query as Record<string, unknown>, id)) as Prisma.GuaranteeOrderGetPayload<object> | null | undefined;
+  const row = (await orderById(ctx, query as Record<string, unknown>, id, { visible: false })) as Prisma.GuaranteeOrderGetPayload<object> | null | undefined;
   return row ?? ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id } });
 }
 
