@@ -30,6 +30,7 @@ import { CreateOrderDocument, OrdersDocument, SubmitOrderDocument } from '../../
 import { openDatabase, redact } from '../../src/db/database.ts';
 import { createAndSubmit, goodBody, hammer, type LoadResult } from './load.ts';
 import { cloneOrders, cloneSections } from './seed.ts';
+import { cpuDuring, type CpuSplit } from './cpu.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
@@ -189,9 +190,12 @@ async function seedTenant(url: string, db: pg.Client, tenant: string, count: num
   throw new Error(`no product of ${tenant} accepted an order: ${refusals.join(', ')}`);
 }
 
-interface Row extends LoadResult {
+/** A load phase's result with the CPU it cost (scripts/bench/cpu.ts). */
+type Measured = LoadResult & { cpu?: CpuSplit };
+
+interface Row extends Measured {
   name: string;
-  reference?: LoadResult;
+  reference?: Measured;
   ratio?: number;
   sql?: number;
   ordersPerSecond?: number;
@@ -254,17 +258,19 @@ try {
   const profileDir = process.env.BENCH_CPU_PROF;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const real = await start('./serve.ts');
-  /** Runs one load phase, with a CPU profile of the real server written to BENCH_CPU_PROF/<name>.cpuprofile. */
-  const profiled = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    if (!profileDir) return run();
-    await real.request({ kind: 'profile-start' }, 'profile-start');
-    const result = await run();
-    await real.request({ kind: 'profile-stop', file: `${profileDir}/${name}.cpuprofile` }, 'profile-stop');
-    return result;
+  const reference = await start('./reference.ts');
+  /** Runs one load phase on `pid`'s server, measuring the CPU it costs, and with BENCH_CPU_PROF a V8 CPU profile of the real server. */
+  const measured = async <T extends LoadResult>(pid: number | undefined, name: string | undefined, run: () => Promise<T>): Promise<T & { cpu?: CpuSplit }> => {
+    const profiling = profileDir && name;
+    if (profiling) await real.request({ kind: 'profile-start' }, 'profile-start');
+    const { result, cpu } = await cpuDuring(pid, run);
+    if (profiling) await real.request({ kind: 'profile-stop', file: `${profileDir}/${name}.cpuprofile` }, 'profile-stop');
+    return { ...result, cpu };
   };
+  const profiled = <T extends LoadResult>(name: string, run: () => Promise<T>) => measured(real.child.pid, name, run);
+  const onReference = <T extends LoadResult>(run: () => Promise<T>) => measured(reference.child.pid, undefined, run);
   const only = process.env.BENCH_ONLY;
   const runs = (phase: 'typename' | 'page' | 'create') => !only || only.split(',').includes(phase);
-  const reference = await start('./reference.ts');
   try {
     const apiPage = await gql(real.url, ORDERS_QUERY, { first: PAGE }, bearer);
     const refPage = await gql(reference.url, ORDERS_QUERY, { first: PAGE }, bearer);
@@ -288,14 +294,14 @@ try {
     const rss = async () => (await real.request<{ rss: number }>({ kind: 'rss' }, 'rss')).rss;
 
     if (runs('typename')) {
-    const trivialRef = await hammer(reference.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS);
+    const trivialRef = await onReference(() => hammer(reference.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS));
     const trivialReal = await profiled('typename', () => hammer(real.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS));
     report({ name: '{ __typename }', ...trivialReal, reference: trivialRef, ratio: trivialReal.requestsPerSecond / trivialRef.requestsPerSecond, sql: trivial });
     }
 
     if (runs('page')) {
-    const pageRef = await hammer(reference.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS);
-    const rounds: LoadResult[] = [];
+    const pageRef = await onReference(() => hammer(reference.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS));
+    const rounds: Measured[] = [];
     for (let round = 1; round <= (only ? 1 : 3); round += 1) {
       rounds.push(await profiled(`page-${round}`, () => hammer(real.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS)));
       rssRounds.push(await rss());
@@ -340,15 +346,22 @@ const results = { date, machine, loadAverageBefore: LOAD_BEFORE, seconds: SECOND
 if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
 
 const was = (name: string) => previous?.rows.find((row) => row.name === name);
+/** CPU ms per operation (per order for the creation row): server, PostgreSQL, load generator. */
+const cpuPer = (m: Measured | undefined, perOrder = false) => {
+  if (!m?.cpu || m.requests === 0) return '—';
+  const operations = perOrder ? m.requests / 2 : m.requests;
+  return [m.cpu.server, m.cpu.postgres, m.cpu.loadGenerator].map((ms) => (ms / operations).toFixed(2)).join(' / ');
+};
 const lines = [
   `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement; ${seeded.orders} orders, ${seeded.sections} sections.`,
   '',
-  '| measurement | real req/s | p50 / p99 ms | errors | reference req/s | p50 / p99 ms | real / reference | SQL per operation | previous run |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference | SQL per operation | previous run |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((row) => {
     const before = was(row.name);
     const rate = row.ordersPerSecond !== undefined ? `${row.requestsPerSecond} (${row.ordersPerSecond} orders/s)` : `${row.requestsPerSecond}`;
-    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${row.reference?.requestsPerSecond ?? '—'} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
+    const perOrder = row.ordersPerSecond !== undefined;
+    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${cpuPer(row, perOrder)} | ${row.reference?.requestsPerSecond ?? '—'} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${cpuPer(row.reference, perOrder)} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
   }),
   '',
   `SQL statements: ${Object.entries(sqlCounts).map(([name, n]) => `${name} ${n}`).join(', ')}. ` +

@@ -1,0 +1,46 @@
+/**
+ * Where a load phase's CPU goes (scripts/bench/run.ts): the server under test, PostgreSQL (every `postgres` process:
+ * backends, WAL writer, checkpointer) and this process, the load generator. On this 2-core machine all three share the
+ * cores, so their sum per operation bounds the throughput any server could reach here. Read from Linux's /proc;
+ * `undefined` where there is none.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+
+export interface CpuSplit {
+  /** CPU milliseconds used during the phase. */
+  server: number;
+  postgres: number;
+  loadGenerator: number;
+}
+
+// USER_HZ: /proc reports clock ticks, 100 a second on Linux.
+const TICK_MS = 10;
+
+async function ticksOf(pid: string): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command (which may contain spaces) in parentheses: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+}
+
+async function postgresTicks(): Promise<Map<string, number>> {
+  const ticks = new Map<string, number>();
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'postgres') ticks.set(pid, await ticksOf(pid));
+  }
+  return ticks;
+}
+
+export async function cpuDuring<T>(serverPid: number | undefined, run: () => Promise<T>): Promise<{ result: T; cpu?: CpuSplit }> {
+  const available = serverPid !== undefined && (await readFile('/proc/self/stat', 'utf8').then(() => true, () => false));
+  if (!available) return { result: await run() };
+  const [server0, postgres0, self0] = [await ticksOf(String(serverPid)), await postgresTicks(), process.cpuUsage()];
+  const result = await run();
+  const [server1, postgres1, self1] = [await ticksOf(String(serverPid)), await postgresTicks(), process.cpuUsage(self0)];
+  let postgres = 0;
+  // A process that started during the phase counts from zero; one that ended is lost (the pools keep theirs open).
+  for (const [pid, ticks] of postgres1) postgres += ticks - (postgres0.get(pid) ?? 0);
+  return { result, cpu: { server: (server1 - server0) * TICK_MS, postgres: postgres * TICK_MS, loadGenerator: (self1.user + self1.system) / 1000 } };
+}
