@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -70,7 +71,7 @@ async function openPostgres(url: string, poolSize = 10, options: DatabaseOptions
     sql: {
       query: async <R>(text: string, values: readonly unknown[]) => {
         options.onQuery?.(text);
-        return (await pool.query(text, values as unknown[])).rows as R[];
+        return (await pool.query({ name: statementName(text), text, values: values as unknown[] })).rows as R[];
       },
       transaction: async <R, T>(statements: string, work: (rows: R[]) => Promise<T>) => {
         const client = await pool.connect();
@@ -135,6 +136,21 @@ async function openPglite(target: { dataDir: string } | { instance: PGlite }, op
       if (!('instance' in target)) await instance.close();
     },
   };
+}
+
+/**
+ * The hand-written statements are few and fixed (planned once per selection or per write), so each is a named
+ * prepared statement: every pool connection parses and plans it once, not at every execution (issue 9). The name is
+ * a digest of the text, so one name never stands for two texts.
+ */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `h${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return name;
 }
 
 /** The URL without its password, for messages and logs. */
