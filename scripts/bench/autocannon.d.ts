@@ -14,5 +14,16 @@ declare module 'autocannon' {
     non2xx: number;
     mismatches: number;
   }
-  export default function autocannon(options: Record<string, unknown>): Promise<Result>;
+  interface RawRequest {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+  /** One step of a connection's request pipeline; `context` is per connection, reset when the pipeline restarts. */
+  interface PipelineStep {
+    setupRequest?: (request: RawRequest, context: Record<string, string | undefined>) => RawRequest | undefined;
+    onResponse?: (status: number, body: string, context: Record<string, string | undefined>) => void;
+  }
+  export default function autocannon(options: Record<string, unknown> & { requests?: PipelineStep[] }): Promise<Result>;
 }

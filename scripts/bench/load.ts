@@ -35,8 +35,10 @@ export async function hammer(url: string, body: string, headers: Record<string, 
 }
 
 /**
- * `createOrder` then `submitOrder` through the API, `concurrency` loops at once for `seconds`: each loop takes the next
- * free section (one live order per section and bidder). Throughput counts completed pairs.
+ * `createOrder` then `submitOrder` through the API on `concurrency` connections for `seconds`, with autocannon's
+ * request pipeline (each connection: create, then submit the order the create answered, again) so the load generator
+ * costs what it does in the other phases. Each create takes the next free section (one live order per section and
+ * bidder); a connection stops when none is left. Throughput counts submitted orders; latencies are per request.
  */
 export async function createAndSubmit(
   url: string,
@@ -46,41 +48,55 @@ export async function createAndSubmit(
   seconds: number,
   concurrency = 32,
 ): Promise<LoadResult & { ordersPerSecond: number }> {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const post = async (query: string, variables: unknown) => {
-    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const text = await response.text();
-    if (!response.ok || !goodBody(text)) throw new Error(text.slice(0, 300));
-    return JSON.parse(text).data as Record<string, { __typename: string; id?: string; code?: string }>;
-  };
   let next = 0;
-  let errors = 0;
   let firstError: string | undefined;
-  const latencies: number[] = [];
-  const deadline = Date.now() + seconds * 1000;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < deadline && next < input.sectionIds.length) {
-        const sectionId = input.sectionIds[next++]!;
-        const t0 = performance.now();
-        try {
-          const created = (await post(documents.create, { input: { sectionId, productId: input.productId, handlerName: '李经办', handlerMobile: '13912345678' } })).createOrder!;
-          if (created.__typename !== 'GuaranteeOrder') throw new Error(`createOrder: ${JSON.stringify(created)}`);
-          const submitted = (await post(documents.submit, { input: { orderId: created.id, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } })).submitOrder!;
-          if (submitted.__typename !== 'GuaranteeOrder') throw new Error(`submitOrder: ${JSON.stringify(submitted)}`);
-          latencies.push(performance.now() - t0);
-        } catch (error) {
-          errors += 1;
-          firstError ??= (error as Error).message;
-        }
-      }
-    }),
-  );
-  const elapsed = (Date.now() - started) / 1000;
+  let submitted = 0;
+  const fail = (message: string) => {
+    firstError ??= message;
+  };
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: concurrency,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [
+      {
+        setupRequest: (request) => {
+          const sectionId = input.sectionIds[next++];
+          if (sectionId === undefined) return undefined; // no free section left: the pipeline restarts, and sends nothing
+          const variables = { input: { sectionId, productId: input.productId, handlerName: '李经办', handlerMobile: '13912345678' } };
+          return { ...request, body: JSON.stringify({ query: documents.create, variables }) };
+        },
+        onResponse: (status, body, context) => {
+          const created = goodBody(body) ? (JSON.parse(body).data.createOrder as { __typename: string; id?: string }) : undefined;
+          if (status !== 200 || created?.__typename !== 'GuaranteeOrder') fail(`createOrder ${status}: ${body.slice(0, 300)}`);
+          context.orderId = created?.id;
+        },
+      },
+      {
+        setupRequest: (request, context) => {
+          const variables = { input: { orderId: context.orderId ?? 'none', noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } };
+          return { ...request, body: JSON.stringify({ query: documents.submit, variables }) };
+        },
+        onResponse: (status, body) => {
+          const order = goodBody(body) ? (JSON.parse(body).data.submitOrder as { __typename: string }) : undefined;
+          if (status !== 200 || order?.__typename !== 'GuaranteeOrder') return fail(`submitOrder ${status}: ${body.slice(0, 300)}`);
+          submitted += 1;
+        },
+      },
+    ],
+    verifyBody: goodBody,
+  });
   if (firstError) console.error(`  first creation error: ${firstError}`);
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN);
-  const ordersPerSecond = Math.round(latencies.length / elapsed);
-  return { requestsPerSecond: ordersPerSecond * 2, ordersPerSecond, p50: at(0.5), p99: at(0.99), requests: latencies.length * 2, errors, durationSeconds: elapsed };
+  const errors = result.errors + result.timeouts + result.non2xx + result.mismatches + (firstError ? 1 : 0);
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    ordersPerSecond: Math.round(submitted / seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors,
+    durationSeconds: seconds,
+  };
 }
