@@ -201,23 +201,34 @@ describe('the read model of one order', () => {
     }
   });
 
-  it('is what createOrder and submitOrder answer with: the order as Prisma reads it right after', async () => {
+  it('is what createOrder and submitOrder answer with, read in their writing statement: the order as Prisma reads it right after', async () => {
     const products = await productIdsOf(server, ['hunan']);
     const section = await publishSection(server, tokens.hnAdmin!);
-    const before = queries.length;
+    const prismaRead = async (id: string) => {
+      server.app.sqlReadModels = false;
+      try {
+        return (await server.client({ token: tokens.hnBidder! }).request(OrderDocument, { id })).order;
+      } finally {
+        server.app.sqlReadModels = true;
+      }
+    };
+    const withoutTypename = <T extends { __typename: string }>({ __typename, ...fields }: T) => fields;
+    let before = queries.length;
     const created = expectOrder(await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId: products['hn-demo-insurer-bid-bond']! }));
+    const createSql = queries.slice(before);
+    // The INSERT's statement ends in the read of what it wrote; nothing reads the order after it.
+    expect(createSql.filter((sql) => /^WITH ordered AS .*\bcreated AS \(.*\n  SELECT .* FROM created o\b/s.test(sql))).toHaveLength(1);
+    expect(createSql.filter((sql) => READ_MODEL_ORDER.test(sql) || /"GuaranteeOrder"/.test(sql) && !/^WITH ordered/.test(sql))).toEqual([]);
+    expect(withoutTypename(created)).toEqual(await prismaRead(created.id));
+    before = queries.length;
     const submitted = await submit(server, tokens.hnBidder!, created.id);
-    // createOrder's answer; submitOrder's read of the order, and its answer.
-    expect(queries.slice(before).filter((sql) => READ_MODEL_ORDER.test(sql))).toHaveLength(3);
+    const submitSql = queries.slice(before);
+    // submitOrder reads the order once (the read model), and its UPDATE's statement answers.
+    expect(submitSql.filter((sql) => READ_MODEL_ORDER.test(sql))).toHaveLength(1);
+    expect(submitSql.filter((sql) => /^WITH ordered AS .*\bmoved AS \(.*\n  SELECT .* FROM moved o\b/s.test(sql))).toHaveLength(1);
     expect(submitted).toMatchObject({ __typename: 'GuaranteeOrder', status: 'AWAITING_PAYMENT' });
-    server.app.sqlReadModels = false;
-    try {
-      const { order } = await server.client({ token: tokens.hnBidder! }).request(OrderDocument, { id: created.id });
-      const { __typename, ...fields } = submitted as typeof submitted & { __typename: string };
-      expect(fields).toEqual(order);
-      expect(order!.timeline.map((step) => step.toStatus)).toEqual(['DRAFT', 'AWAITING_PAYMENT']);
-    } finally {
-      server.app.sqlReadModels = true;
-    }
+    const order = await prismaRead(created.id);
+    expect(withoutTypename(submitted as typeof submitted & { __typename: string })).toEqual(order);
+    expect(order!.timeline.map((step) => step.toStatus)).toEqual(['DRAFT', 'AWAITING_PAYMENT']);
   });
 });

@@ -148,7 +148,7 @@ describe('submitOrder (one statement, guarded by the version read)', () => {
     const counts = async () => [await db.orderEvent.count(), await db.domainEvent.count()];
     const before = await counts();
     const actor = { type: 'BIDDER' as const, userId: null };
-    await expect(writeTransition({ sql: server.app.sql }, stale, 'SUBMIT', actor, { issuance: 'REVIEWED' }, [['noticeVersion', 'x', 'text']])).rejects.toMatchObject({
+    await expect(writeTransition({ sql: server.app.sql, sqlReadModels: true }, stale, 'SUBMIT', actor, { issuance: 'REVIEWED' }, [['noticeVersion', 'x', 'text']])).rejects.toMatchObject({
       code: 'CONCURRENT_UPDATE',
     });
     expect(await counts()).toEqual(before);

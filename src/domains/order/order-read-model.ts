@@ -161,10 +161,10 @@ function selectColumn(table: Table, field: string, prefix: string): string {
  * A to-many relation as one JSON array column, oldest first (Prisma's `orderBy: { createdAt: 'asc' }`; the id breaks
  * ties, which Prisma leaves to the database), its objects keyed by field name and read by {@link reader}.
  */
-function selectList(name: string, list: Table & { table: string }, fields: readonly string[]): string {
+function selectList(name: string, list: Table & { table: string }, fields: readonly string[], source: string): string {
   const pairs = fields.map((field) => `'${field}', ${columnValue(list, field)}`).join(', ');
   return `(SELECT coalesce(json_agg(json_build_object(${pairs}) ORDER BY ${list.alias}."createdAt", ${list.alias}.id), '[]'::json)
-         FROM "${list.table}" ${list.alias} WHERE ${list.alias}."orderId" = o.id) AS "${name}"`;
+         FROM ${source} ${list.alias} WHERE ${list.alias}."orderId" = o.id) AS "${name}"`;
 }
 
 /** Reads one table's object out of a row, the row's keys built once per plan rather than per row. */
@@ -180,10 +180,21 @@ function reader(table: Table, fields: readonly string[], prefix: string): (row: 
   };
 }
 
+/** Where a statement reads orders and their timeline from: the tables, or what a write wrote (see {@link writtenOrder}). */
+interface Sources {
+  orders: string;
+  events: string;
+}
+
+const TABLES: Sources = { orders: '"GuaranteeOrder"', events: '"OrderEvent"' };
+
 /** The statement's select list and FROM, and how to turn a row into what Prisma would return, for one selection. */
 interface Plan {
+  /** Reading the tables. */
   select: string;
   from: string;
+  /** Reading other sources; planned once per pair. */
+  sql(sources: Sources): { select: string; from: string };
   read(row: Record<string, unknown>): Record<string, unknown>;
 }
 
@@ -236,31 +247,40 @@ function planFor(select: unknown): Plan | undefined {
     }
   }
   if (orderFields.length === 0) return undefined;
-  const columns = [
-    ...orderFields.map((field) => selectColumn(ORDER, field, '')),
-    ...relations.flatMap(({ name, table, fields }) => fields.map((field) => selectColumn(table, field, `${name}.`))),
-    // The event's id too, whether asked or not: a null id is how a row says the order has no event.
-    ...(eventFields ? [...new Set(['id', ...eventFields])].map((field) => selectColumn(LATEST_EVENT, field, 'event.')) : []),
-    ...lists.map(({ name, table, fields }) => selectList(name, table, fields)),
-  ];
-  // The section is joined always: the search reads its name and code.
-  const joined = new Set(['section', ...relations.map(({ name }) => name)]);
-  const from = [
-    '"GuaranteeOrder" o',
-    ...Object.entries(RELATIONS)
-      .filter(([name]) => joined.has(name))
-      .map(([, relation]) => `JOIN "${relation.table}" ${relation.alias} ON ${relation.alias}.id = o."${relation.key}"`),
-    ...(eventFields
-      ? [`LEFT JOIN LATERAL (SELECT * FROM "OrderEvent" WHERE "orderId" = o.id ORDER BY "createdAt" DESC, id DESC LIMIT 1) e ON TRUE`]
-      : []),
-  ].join('\n  ');
+  const text = ({ orders, events }: Sources) => {
+    const columns = [
+      ...orderFields.map((field) => selectColumn(ORDER, field, '')),
+      ...relations.flatMap(({ name, table, fields }) => fields.map((field) => selectColumn(table, field, `${name}.`))),
+      // The event's id too, whether asked or not: a null id is how a row says the order has no event.
+      ...(eventFields ? [...new Set(['id', ...eventFields])].map((field) => selectColumn(LATEST_EVENT, field, 'event.')) : []),
+      ...lists.map(({ name, table, fields }) => selectList(name, table, fields, name === 'events' ? events : `"${table.table}"`)),
+    ];
+    // The section is joined always: the search reads its name and code.
+    const joined = new Set(['section', ...relations.map(({ name }) => name)]);
+    const from = [
+      `${orders} o`,
+      ...Object.entries(RELATIONS)
+        .filter(([name]) => joined.has(name))
+        .map(([, relation]) => `JOIN "${relation.table}" ${relation.alias} ON ${relation.alias}.id = o."${relation.key}"`),
+      ...(eventFields ? [`LEFT JOIN LATERAL (SELECT * FROM ${events} ev WHERE "orderId" = o.id ORDER BY "createdAt" DESC, id DESC LIMIT 1) e ON TRUE`] : []),
+    ].join('\n  ');
+    return { select: columns.join(',\n       '), from };
+  };
+  const { select: tableSelect, from: tableFrom } = text(TABLES);
+  const others = new Map<string, { select: string; from: string }>();
   const readOrder = reader(ORDER, orderFields, '');
   const readRelations = relations.map(({ name, table, fields }) => [name, reader(table, fields, `${name}.`)] as const);
   const readEvent = eventFields ? reader(LATEST_EVENT, eventFields, 'event.') : undefined;
   const readLists = lists.map(({ name, table, fields }) => [name, reader(table, fields, '')] as const);
   return {
-    select: columns.join(',\n       '),
-    from,
+    select: tableSelect,
+    from: tableFrom,
+    sql(sources) {
+      const key = `${sources.orders}\n${sources.events}`;
+      let planned = others.get(key);
+      if (!planned) others.set(key, (planned = text(sources)));
+      return planned;
+    },
     read(row) {
       const order = readOrder(row);
       for (const [name, read] of readRelations) order[name] = read(row);
@@ -366,4 +386,20 @@ export async function orderById(ctx: Context, query: Record<string, unknown>, id
  WHERE o.id = ${params.add(id, 'uuid')} AND ${where.sql}`;
   const [row] = await ctx.sql.query<Record<string, unknown>>(sql, params.values);
   return row ? plan.read(row) : null;
+}
+
+/**
+ * How a write answers with the order it wrote in its own statement, as Prisma's `create` and `update` take a
+ * `select`: the statement ends in `SELECT <select> FROM <from>`, reading the order from the write's `RETURNING *`
+ * (CTE `orders`) and its timeline from the table plus the rows the write added (CTE `timeline`, `RETURNING *`), since
+ * a statement's own writes are not visible to its other parts. Undefined where the read model does not cover `query`;
+ * the writer then answers with the id, and the order is read afterwards.
+ */
+export function writtenOrder(ctx: Pick<Context, 'sqlReadModels'>, query: Record<string, unknown> | undefined, ctes: { orders: string; timeline: string }) {
+  if (!query || !ctx.sqlReadModels) return undefined;
+  const { select, ...rest } = query;
+  const plan = Object.keys(rest).length === 0 ? cachedPlan(select) : undefined;
+  if (!plan) return undefined;
+  const { select: columns, from } = plan.sql({ orders: ctes.orders, events: `(SELECT * FROM "OrderEvent" UNION ALL SELECT * FROM ${ctes.timeline})` });
+  return { select: columns, from, read: plan.read };
 }

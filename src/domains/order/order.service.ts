@@ -11,7 +11,7 @@ import type { TenantContext } from '../../tenants/registry.ts';
 import { assertProductAvailable, productConfig, requireProjectType } from '../catalog/catalog.service.ts';
 import { Decimal, formatMoney, parseAmount, quotePremium } from '../catalog/money.ts';
 import { orderNumber } from './order-number.ts';
-import { orderById } from './order-read-model.ts';
+import { orderById, writtenOrder } from './order-read-model.ts';
 import { findOrderTransition, type OrderAction, type OrderActor, type OrderFacts, LIVE_STATUSES } from './order-states.ts';
 import { ACCOUNT_NUMBER, MOBILE, UUID } from '../common/formats.ts';
 
@@ -49,7 +49,7 @@ function actorOf(ctx: Context, type: OrderActor): OrderActorRef {
  * method the tenant does not offer for the section's project type, a missing registration where the tenant requires
  * one, and a second live order for the same section.
  */
-export async function createOrder(ctx: Context, input: CreateOrderInput): Promise<Pick<GuaranteeOrder, 'id'>> {
+export async function createOrder(ctx: Context, input: CreateOrderInput, answer?: OrderQuery): Promise<WrittenOrder> {
   const tenant = ctx.requireTenant();
   const viewer = ctx.viewer;
   const bidderId = viewer?.enterpriseId;
@@ -129,7 +129,7 @@ export async function createOrder(ctx: Context, input: CreateOrderInput): Promis
     draft.id = randomUUID();
     draft.number = orderNumber(tenant.config.orderNumberPrefix, now, tenant.config.timeZone);
     try {
-      if (!permit) return await insertDraftOrder(ctx, draft, viewer.userId);
+      if (!permit) return await insertDraftOrder(ctx, draft, viewer.userId, answer);
       return await ctx.db.$transaction(async (tx) => {
         const file = await tx.storedFile.create({
           data: {
@@ -260,20 +260,31 @@ const DRAFT_COLUMNS = [
  * what Prisma's `create` would: status DRAFT, version 1, `updatedAt` = `createdAt`. A unique violation (the live
  * key, the number) fails the whole statement, and nothing is written.
  */
-async function insertDraftOrder(ctx: Context, draft: DraftOrder, actorUserId: string | null): Promise<{ id: string }> {
+async function insertDraftOrder(ctx: Context, draft: DraftOrder, actorUserId: string | null, answer?: OrderQuery): Promise<WrittenOrder> {
   const params = new SqlParams();
   const values = DRAFT_COLUMNS.map(([field, type]) => (type === 'time' ? params.addTime(draft[field] as Date) : params.add(draft[field], type)));
   const createdAt = values[DRAFT_COLUMNS.findIndex(([field]) => field === 'createdAt')]!;
   const actor: OrderActorRef = { type: 'BIDDER', userId: actorUserId };
+  const written = writtenOrder(ctx, answer, { orders: 'created', timeline: 'timeline' });
   const sql = `WITH ${ORDERED_CTE},
   created AS (
     INSERT INTO "GuaranteeOrder" (${DRAFT_COLUMNS.map(([field]) => `"${field}"`).join(', ')}, status, version, "updatedAt")
     VALUES (${values.join(', ')}, 'DRAFT', 1, ${createdAt})
-    RETURNING id),
-  timeline AS (${timelineInsert(params, 'created', { tenantId: draft.tenantId, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: CREATED_LABEL, actor, reason: null, at: createdAt })})
-  ${domainEventInsert(params, statusChanged(draft, 'CREATE', null, 'DRAFT'), 'created')}`;
-  await ctx.sql.query(sql, params.values);
-  return { id: draft.id };
+    RETURNING *),
+  timeline AS (${timelineInsert(params, 'created', { tenantId: draft.tenantId, action: 'CREATE', fromStatus: null, toStatus: 'DRAFT', label: CREATED_LABEL, actor, reason: null, at: createdAt })}),
+  event AS (${domainEventInsert(params, statusChanged(draft, 'CREATE', null, 'DRAFT'), 'created')})
+  ${written ? `SELECT ${written.select}\n  FROM ${written.from}` : 'SELECT id FROM created'}`;
+  const [row] = await ctx.sql.query<Record<string, unknown>>(sql, params.values);
+  return { id: draft.id, answer: written && row ? written.read(row) : undefined };
+}
+
+/** A Prisma-style query (`{ select }`) for the order a write answers with, as Pothos plans it for the mutation's field. */
+export type OrderQuery = Record<string, unknown>;
+
+/** The order a write wrote: its id, and the order as `answer` selected it where the write could read it in its own statement. */
+export interface WrittenOrder {
+  id: string;
+  answer?: Record<string, unknown>;
 }
 
 export interface SubmitOrderInput {
@@ -291,7 +302,7 @@ export interface SubmitOrderInput {
  * ({@link writeTransition}): if anything moved the order meanwhile, the submit fails with CONCURRENT_UPDATE and
  * writes nothing. Two round trips instead of an interactive transaction of eight (issue 9).
  */
-export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promise<Pick<GuaranteeOrder, 'id'>> {
+export async function submitOrder(ctx: Context, input: SubmitOrderInput, answer?: OrderQuery): Promise<WrittenOrder> {
   const tenant = ctx.requireTenant();
   requireRole(ctx, 'BIDDER', 'Only the bidder submits its application');
   const found = await readSubmittable(ctx, tenant.id, input.orderId);
@@ -322,8 +333,8 @@ export async function submitOrder(ctx: Context, input: SubmitOrderInput): Promis
   if (config?.eSigningStep && !order.agreementSignedAt) {
     throw new AppError('AGREEMENT_NOT_SIGNED', 'Sign the application agreement (材料签章) with the enterprise certificate first', 'input.orderId');
   }
-  await writeTransition(ctx, order, 'SUBMIT', actorOf(ctx, 'BIDDER'), { issuance: product.issuance }, set, now);
-  return { id: order.id };
+  const written = await writeTransition(ctx, order, 'SUBMIT', actorOf(ctx, 'BIDDER'), { issuance: product.issuance }, set, { now, answer });
+  return { id: order.id, answer: written };
 }
 
 /** What submitOrder reads of the order: what the ability, the transition and its guards need. */
@@ -363,15 +374,14 @@ export type ColumnValue = readonly [column: keyof GuaranteeOrder, value: string 
  * matches, nothing is written, and this throws CONCURRENT_UPDATE.
  */
 export async function writeTransition(
-  ctx: { sql: Context['sql'] },
+  ctx: Pick<Context, 'sql' | 'sqlReadModels'>,
   order: Pick<GuaranteeOrder, TransitionedOrder>,
   action: OrderAction,
   actor: OrderActorRef,
   facts: OrderFacts,
   set: readonly ColumnValue[],
-  now = new Date(),
-  reason: string | null = null,
-): Promise<void> {
+  { now = new Date(), reason = null, answer }: { now?: Date; reason?: string | null; answer?: OrderQuery } = {},
+): Promise<Record<string, unknown> | undefined> {
   const transition = findOrderTransition(order.status, action, actor.type, facts);
   const params = new SqlParams();
   const at = params.addTime(now);
@@ -384,15 +394,18 @@ export async function writeTransition(
     `"updatedAt" = ${at}`,
   ];
   const timeline = { tenantId: order.tenantId, action, fromStatus: order.status, toStatus: transition.to, label: transition.label, actor, reason, at };
+  const written = writtenOrder(ctx, answer, { orders: 'moved', timeline: 'timeline' });
   const sql = `WITH ${ORDERED_CTE},
   moved AS (
     UPDATE "GuaranteeOrder" SET ${assignments.join(', ')}
     WHERE id = ${params.add(order.id, 'uuid')} AND version = ${params.add(order.version, 'int')}
-    RETURNING id),
-  timeline AS (${timelineInsert(params, 'moved', timeline)})
-  ${domainEventInsert(params, statusChanged(order, action, order.status, transition.to), 'moved')}`;
-  const rows = await ctx.sql.query(sql, params.values);
+    RETURNING *),
+  timeline AS (${timelineInsert(params, 'moved', timeline)}),
+  event AS (${domainEventInsert(params, statusChanged(order, action, order.status, transition.to), 'moved')})
+  ${written ? `SELECT ${written.select}\n  FROM ${written.from}` : 'SELECT id FROM moved'}`;
+  const rows = await ctx.sql.query<Record<string, unknown>>(sql, params.values);
   if (rows.length === 0) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; reload it and try again');
+  return written ? written.read(rows[0]!) : undefined;
 }
 
 /** The bidder gives up an unpaid order; it may apply again for the section before opening. */
@@ -640,7 +653,8 @@ function timelineInsert(
     SELECT ${params.add(randomUUID(), 'uuid')}, ${params.add(row.tenantId, 'uuid')}, ${from}.id, ${params.add(row.action, 'text')},
       ${params.add(row.fromStatus, '"OrderStatus"')}, ${params.add(row.toStatus, '"OrderStatus"')}, ${params.add(row.label, 'text')},
       ${params.add(row.actor.type, 'text')}, ${params.add(row.actor.userId, 'uuid')}, ${params.add(row.reason, 'text')}, ${row.at}
-    FROM ${from}`;
+    FROM ${from}
+    RETURNING *`;
 }
 
 async function factsOf(tx: Prisma.TransactionClient, order: GuaranteeOrder): Promise<OrderFacts> {

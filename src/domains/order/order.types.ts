@@ -356,13 +356,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateOrderInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'CreateOrderResult' } },
     resolve: async (query, _root, { input }, ctx) => {
-      const order = await orders.createOrder(ctx, {
-        ...input,
-        sectionId: input.sectionId.id,
-        productId: input.productId.id,
-        openingPermit: await readUpload(input.openingPermit),
-      });
-      return reload(ctx, query, order.id);
+      const order = await orders.createOrder(
+        ctx,
+        { ...input, sectionId: input.sectionId.id, productId: input.productId.id, openingPermit: await readUpload(input.openingPermit) },
+        query,
+      );
+      return (order.answer as Prisma.GuaranteeOrderGetPayload<typeof query> | undefined) ?? reload(ctx, query, order.id);
     },
   }),
   submitOrder: t.prismaField({
@@ -373,8 +372,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SubmitOrderInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'SubmitOrderResult' } },
     resolve: async (query, _root, { input }, ctx) => {
-      const order = await orders.submitOrder(ctx, { ...input, orderId: input.orderId.id });
-      return reload(ctx, query, order.id);
+      const order = await orders.submitOrder(ctx, { ...input, orderId: input.orderId.id }, query);
+      return (order.answer as Prisma.GuaranteeOrderGetPayload<typeof query> | undefined) ?? reload(ctx, query, order.id);
     },
   }),
   abandonOrder: t.prismaField({
