@@ -6,12 +6,16 @@
  * with the same JSON the API returns and the same work behind it: the bearer token's HS256 signature and expiry
  * checked (node:crypto), its session row read and compared, then the page in one statement (joins and a LATERAL
  * latest event, LIMIT first + 1 for hasNextPage) and the total count. `{ __typename }` gets a constant answer.
- * Anything else is 400. Run as a child process; IPC: → { kind: 'ready', url }, ← { kind: 'stop' }.
+ *
+ * It also answers `CreateOrder` and `SubmitOrder` (schema/operations/orders.graphql, the `OrderFields` answer) with
+ * the work the API does for them, hand-written (scripts/bench/reference-orders.ts). Anything else is 400. Run as a
+ * child process; IPC: → { kind: 'ready', url }, ← { kind: 'stop' }.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { orderWrites } from './reference-orders.ts';
 
 // Prisma stores DateTime as timestamp(3) without time zone, in UTC.
 pg.types.setTypeParser(1114, (value: string) => new Date(`${value.replace(' ', 'T')}Z`));
@@ -61,15 +65,33 @@ function verifyToken(token: string): Claims | undefined {
   return claims;
 }
 
-async function orderPage(authorization: string | undefined, first: number): Promise<unknown> {
+export interface Session {
+  tenantId: string;
+  tenantCode: string;
+  userId: string;
+  role: string;
+  enterpriseId: string | null;
+}
+
+const INVALID = { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
+
+/** The bearer token's session, checked as the API checks it, or the error answer. */
+async function sessionOf(authorization: string | undefined): Promise<Session | { errors: unknown[] }> {
   const claims = authorization?.startsWith('Bearer ') ? verifyToken(authorization.slice(7)) : undefined;
-  if (!claims) return { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
+  if (!claims) return INVALID;
   const tenantId = tenantIdByCode.get(claims.tenant);
   const session = (await pool.query(SESSION_SQL, [claims.jti])).rows[0];
-  if (!session || session.revokedAt || session.tenantId !== tenantId || session.userId !== claims.sub || session.role !== claims.role) {
-    return { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
-  }
+  if (!session || session.revokedAt || session.tenantId !== tenantId || session.userId !== claims.sub || session.role !== claims.role) return INVALID;
   if (session.expiresAt.getTime() <= Date.now()) return { errors: [{ message: 'The session has expired', extensions: { code: 'SESSION_EXPIRED' } }] };
+  return { tenantId: session.tenantId, tenantCode: claims.tenant, userId: session.userId, role: session.role, enterpriseId: session.enterpriseId };
+}
+
+const writes = await orderWrites(pool);
+
+async function orderPage(authorization: string | undefined, first: number): Promise<unknown> {
+  const session = await sessionOf(authorization);
+  if ('errors' in session) return session;
+  const tenantId = session.tenantId;
   const [page, count] = await Promise.all([
     pool.query(PAGE_SQL, [tenantId, session.enterpriseId, first + 1]),
     pool.query(COUNT_SQL, [tenantId, session.enterpriseId]),
@@ -109,7 +131,7 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    let body: { query?: string; variables?: { first?: number } };
+    let body: { query?: string; variables?: { first?: number; input?: Record<string, string> } };
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
@@ -117,8 +139,14 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     }
     const query = body.query ?? '';
     if (/^\s*(query\s*)?\{\s*__typename\s*\}\s*$/.test(query)) return send(res, 200, TYPENAME);
-    if (!/\borders\s*\(/.test(query)) return send(res, 400, '{"errors":[{"message":"the reference answers the order list only"}]}');
-    orderPage(req.headers.authorization, body.variables?.first ?? 50).then(
+    const write = /^\s*mutation (CreateOrder|SubmitOrder)\b/.exec(query)?.[1];
+    if (!write && !/\borders\s*\(/.test(query)) return send(res, 400, '{"errors":[{"message":"the reference answers the order list, CreateOrder and SubmitOrder only"}]}');
+    const answer = write
+      ? sessionOf(req.headers.authorization).then((session): Promise<unknown> | unknown =>
+          'errors' in session ? session : write === 'CreateOrder' ? writes.create(session, body.variables!.input!) : writes.submit(session, body.variables!.input!),
+        )
+      : orderPage(req.headers.authorization, body.variables?.first ?? 50);
+    answer.then(
       (result) => send(res, 200, JSON.stringify(result)),
       (error: Error) => send(res, 500, JSON.stringify({ errors: [{ message: error.message }] })),
     );
@@ -130,6 +158,7 @@ process.on('message', async (message: { kind: string }) => {
   if (message.kind === 'stop') {
     server.close();
     server.closeAllConnections();
+    await writes.stop();
     await pool.end();
     process.exit(0);
   }

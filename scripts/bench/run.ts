@@ -195,7 +195,7 @@ type Measured = LoadResult & { cpu?: CpuSplit };
 
 interface Row extends Measured {
   name: string;
-  reference?: Measured;
+  reference?: Measured & { ordersPerSecond?: number };
   ratio?: number;
   sql?: number;
   ordersPerSecond?: number;
@@ -224,7 +224,9 @@ try {
   await seedTenant(counting.url, db, 'hunan-changsha', Math.round(ORDERS / 2), 0);
   // Free sections for the creation run (one live order per section and bidder).
   const template = (await db.query(`SELECT s.id FROM "BidSection" s JOIN "Tenant" t ON t.id = s."tenantId" WHERE t.code = 'xinjiang'`)).rows[0].id as string;
-  const freeSections = (await cloneSections(db, template, 20_000)).map((id) => gid('BidSection', id));
+  const freeSections = (await cloneSections(db, template, 40_000)).map((id) => gid('BidSection', id));
+  // The reference's creation run takes its sections from the other half.
+  const referenceSections = freeSections.splice(0, 20_000);
   await db.query('ANALYZE');
   const { rows: totals } = await db.query(`SELECT (SELECT count(*) FROM "GuaranteeOrder")::int AS orders, (SELECT count(*) FROM "BidSection")::int AS sections`);
   seeded = totals[0];
@@ -290,7 +292,7 @@ try {
       rows.push(row);
       console.log(
         `${row.name.padEnd(30)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}` +
-          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms  ratio ${(row.ratio! * 100).toFixed(0)} %` : ''),
+          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms errors ${row.reference.errors}  ratio ${(row.ratio! * 100).toFixed(0)} %` : ''),
       );
     };
     const rss = async () => (await real.request<{ rss: number }>({ kind: 'rss' }, 'rss')).rss;
@@ -314,10 +316,30 @@ try {
     }
 
     if (runs('create')) {
-      const creation = await profiled('create', () =>
-        createAndSubmit(real.url, xinjiang.bidderToken, { create: CREATE_QUERY, submit: SUBMIT_QUERY }, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
+      // Both answer a create and a submit alike, but for what differs between any two orders.
+      const pair = async (url: string, sectionId: string) => {
+        const created = (await gql(url, CREATE_QUERY, { input: { sectionId, productId: xinjiang.productId, handlerName: '李经办', handlerMobile: '13912345678' } }, bearer)).createOrder!;
+        const submitted = (await gql(url, SUBMIT_QUERY, { input: { orderId: created.id, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } }, bearer)).submitOrder!;
+        const same = ({ id, number, section, paymentInstructions, expiresAt, noticeAcceptedAt, ...rest }: Record<string, any>) => ({
+          ...rest,
+          paymentInstructions: { ...paymentInstructions, reference: /^BH\d{12}$/.test(paymentInstructions.reference) },
+          times: [expiresAt, noticeAcceptedAt].map((at) => at === null || !Number.isNaN(Date.parse(at))),
+        });
+        return [same(created), same(submitted)];
+      };
+      const [apiPair, refPair] = [await pair(real.url, freeSections.pop()!), await pair(reference.url, referenceSections.pop()!)];
+      if (!isDeepStrictEqual(apiPair, refPair)) {
+        throw new Error(`the reference does not answer create + submit as the API does:\nAPI ${JSON.stringify(apiPair)}\nREF ${JSON.stringify(refPair)}`);
+      }
+      console.log('the reference answers createOrder and submitOrder with the same JSON as the API (but for ids, numbers and times)');
+      const documents = { create: CREATE_QUERY, submit: SUBMIT_QUERY };
+      const creationRef = await onReference(() =>
+        createAndSubmit(reference.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: referenceSections }, SECONDS, CONNECTIONS),
       );
-      report({ name: 'createOrder + submitOrder', ...creation, sql: create + submit });
+      const creation = await profiled('create', () =>
+        createAndSubmit(real.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
+      );
+      report({ name: 'createOrder + submitOrder', ...creation, reference: creationRef, ratio: creation.ordersPerSecond / creationRef.ordersPerSecond, sql: create + submit });
       console.log(`  order creation: ${creation.ordersPerSecond} orders/s`);
       rssRounds.push(await rss());
     }
@@ -363,7 +385,8 @@ const lines = [
     const before = was(row.name);
     const rate = row.ordersPerSecond !== undefined ? `${row.requestsPerSecond} (${row.ordersPerSecond} orders/s)` : `${row.requestsPerSecond}`;
     const perOrder = row.ordersPerSecond !== undefined;
-    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${cpuPer(row, perOrder)} | ${row.reference?.requestsPerSecond ?? '—'} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${cpuPer(row.reference, perOrder)} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
+    const referenceRate = row.reference?.ordersPerSecond !== undefined ? `${row.reference.requestsPerSecond} (${row.reference.ordersPerSecond} orders/s)` : row.reference?.requestsPerSecond ?? '—';
+    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${cpuPer(row, perOrder)} | ${referenceRate} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${cpuPer(row.reference, perOrder)} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
   }),
   '',
   `SQL statements: ${Object.entries(sqlCounts).map(([name, n]) => `${name} ${n}`).join(', ')}. ` +
