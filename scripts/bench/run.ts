@@ -259,9 +259,9 @@ try {
   // --- Load ---
   const profileDir = process.env.BENCH_CPU_PROF;
   if (profileDir) await mkdir(profileDir, { recursive: true });
-  // The V8 flags `npm start` runs the server with (package.json): a 64 MB semi-space, so the objects of the requests in
-  // flight die young instead of being promoted and marked (issue 9: a page's CPU 3.1 → 2.5 ms, RSS + 115 MB).
-  const real = await start('./serve.ts', {}, ['--max-semi-space-size=64']);
+  // The V8 flags `npm start` runs the server with (package.json): a 64 MB semi-space from the start, so the objects of
+  // the requests in flight die young instead of being promoted and marked (issue 9: a page's CPU 3.1 → 2.4 ms).
+  const real = await start('./serve.ts', {}, ['--min-semi-space-size=64', '--max-semi-space-size=64']);
   const reference = await start('./reference.ts');
   /** Runs one load phase on `pid`'s server, measuring the CPU it costs, and with BENCH_CPU_PROF a V8 CPU profile of the real server. */
   const measured = async <T extends LoadResult>(pid: number | undefined, name: string | undefined, run: () => Promise<T>): Promise<T & { cpu?: CpuSplit }> => {
