@@ -4,7 +4,8 @@
  * one read, one writing statement (the order or its move, the timeline row and the outbox event under the
  * commit-order lock, in one statement), the `OrderFields` answer as JSON, and the outbox relay (coalesced drains:
  * the relay lock and the claim, then COMMIT). The pure rules (premium, order number, transition table) and the tenant
- * files are the project's own; everything between HTTP and SQL is written out here.
+ * files are the project's own; everything between HTTP and SQL is written out here. Its statements are named prepared
+ * statements, as the API's are.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -147,7 +148,7 @@ export async function orderWrites(pool: pg.Pool) {
   async function create(session: Session, input: Record<string, string>) {
     const tenant = tenants.get(session.tenantCode)!;
     if (session.role !== 'BIDDER' || !session.enterpriseId) return fail('FORBIDDEN', 'Only a bidder may apply for a guarantee', 'input');
-    const [row] = (await pool.query(READ_APPLICATION, [session.tenantId, idOf(input.sectionId!), idOf(input.productId!), session.enterpriseId])).rows;
+    const [row] = (await pool.query({ name: 'application', text: READ_APPLICATION, values: [session.tenantId, idOf(input.sectionId!), idOf(input.productId!), session.enterpriseId] })).rows;
     if (!row?.s_id) return fail('SECTION_NOT_FOUND', 'Section not found', 'input.sectionId');
     if (!row.p_id) return fail('PRODUCT_NOT_FOUND', 'Product not found', 'input.productId');
     if (!['OPEN', 'CHANGED'].includes(row.s_status) || row.s_opening.getTime() <= Date.now()) return fail('SECTION_CLOSED', 'Section closed', 'input.sectionId');
@@ -181,14 +182,14 @@ export async function orderWrites(pool: pg.Pool) {
     // The number's five random digits can clash within a second: draw again, as the API does.
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await pool.query(INSERT_ORDER, [
+        await pool.query({ name: 'insert', text: INSERT_ORDER, values: [
           order.id, session.tenantId, order.number, order.sectionId, order.bidderId, session.userId, order.institutionId, row.p_id,
           `${order.sectionId}:${order.bidderId}`, order.projectType, order.amount, row.p_rate, row.p_minimum, order.premium, order.handlerName,
           order.handlerMobile, row.basicAccountName, row.basicAccountBank, row.basicAccountNumber, row.openingPermitFile, order.paymentReference,
           utc(order.expiresAt), utc(now),
           ...timelineParams('CREATE', null, 'DRAFT', '申请中', session.userId, now),
           event(order, 'CREATE', null, 'DRAFT'), utc(now),
-        ]);
+        ] });
         break;
       } catch (error) {
         if ((error as { constraint?: string }).constraint !== 'GuaranteeOrder_number_key' || attempt >= 5) throw error;
@@ -202,7 +203,7 @@ export async function orderWrites(pool: pg.Pool) {
 
   async function submit(session: Session, input: Record<string, string>) {
     const tenant = tenants.get(session.tenantCode)!;
-    const [o] = (await pool.query(READ_ORDER, [idOf(input.orderId!), session.tenantId])).rows;
+    const [o] = (await pool.query({ name: 'order', text: READ_ORDER, values: [idOf(input.orderId!), session.tenantId] })).rows;
     if (!o || session.role !== 'BIDDER' || o.bidderId !== session.enterpriseId) return { data: { submitOrder: { __typename: 'NotFoundError', code: 'ORDER_NOT_FOUND' } } };
     if (tenant.documents && (input.noticeVersion !== tenant.documents.notice.version || input.termsVersion !== tenant.documents.terms.version)) {
       return { data: { submitOrder: { __typename: 'ValidationError', code: 'NOTICE_NOT_ACCEPTED' } } };
@@ -210,11 +211,11 @@ export async function orderWrites(pool: pg.Pool) {
     const transition = findOrderTransition(o.status, 'SUBMIT', 'BIDDER', { issuance: o.p_issuance });
     const now = new Date();
     const live = LIVE_STATUSES.includes(transition.to) ? `${o.sectionId}:${o.bidderId}` : null;
-    const { rowCount } = await pool.query(SUBMIT_ORDER, [
+    const { rowCount } = await pool.query({ name: 'submit', text: SUBMIT_ORDER, values: [
       o.id, o.tenantId, input.noticeVersion, utc(now), input.termsVersion, transition.to, live, o.version,
       ...timelineParams('SUBMIT', o.status, transition.to, transition.label, session.userId, now),
       event(o, 'SUBMIT', o.status, transition.to), utc(now),
-    ]);
+    ] });
     if (rowCount === 0) return { data: { submitOrder: { __typename: 'BaseError', code: 'CONCURRENT_UPDATE' } } };
     kick();
     const moved = { ...o, status: transition.to, noticeVersion: input.noticeVersion, noticeAcceptedAt: now, termsVersion: input.termsVersion };

@@ -5,7 +5,8 @@
  * schema/operations/orders.graphql, a bidder's newest orders with section, institution, product and latest event)
  * with the same JSON the API returns and the same work behind it: the bearer token's HS256 signature and expiry
  * checked (node:crypto), its session row read and compared, then the page in one statement (joins and a LATERAL
- * latest event, LIMIT first + 1 for hasNextPage) and the total count. `{ __typename }` gets a constant answer.
+ * latest event, LIMIT first + 1 for hasNextPage) and the total count. Every statement is a named prepared statement,
+ * as the API's hand-written ones are: parsed and planned once per connection. `{ __typename }` gets a constant answer.
  *
  * It also answers `CreateOrder` and `SubmitOrder` (schema/operations/orders.graphql, the `OrderFields` answer) with
  * the work the API does for them, hand-written (scripts/bench/reference-orders.ts). Anything else is 400. Run as a
@@ -80,7 +81,7 @@ async function sessionOf(authorization: string | undefined): Promise<Session | {
   const claims = authorization?.startsWith('Bearer ') ? verifyToken(authorization.slice(7)) : undefined;
   if (!claims) return INVALID;
   const tenantId = tenantIdByCode.get(claims.tenant);
-  const session = (await pool.query(SESSION_SQL, [claims.jti])).rows[0];
+  const session = (await pool.query({ name: 'session', text: SESSION_SQL, values: [claims.jti] })).rows[0];
   if (!session || session.revokedAt || session.tenantId !== tenantId || session.userId !== claims.sub || session.role !== claims.role) return INVALID;
   if (session.expiresAt.getTime() <= Date.now()) return { errors: [{ message: 'The session has expired', extensions: { code: 'SESSION_EXPIRED' } }] };
   return { tenantId: session.tenantId, tenantCode: claims.tenant, userId: session.userId, role: session.role, enterpriseId: session.enterpriseId };
@@ -93,8 +94,8 @@ async function orderPage(authorization: string | undefined, first: number): Prom
   if ('errors' in session) return session;
   const tenantId = session.tenantId;
   const [page, count] = await Promise.all([
-    pool.query(PAGE_SQL, [tenantId, session.enterpriseId, first + 1]),
-    pool.query(COUNT_SQL, [tenantId, session.enterpriseId]),
+    pool.query({ name: 'page', text: PAGE_SQL, values: [tenantId, session.enterpriseId, first + 1] }),
+    pool.query({ name: 'count', text: COUNT_SQL, values: [tenantId, session.enterpriseId] }),
   ]);
   const rows = page.rows.slice(0, first);
   const edges = rows.map((o) => ({
