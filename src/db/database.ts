@@ -141,7 +141,9 @@ async function openPglite(target: { dataDir: string } | { instance: PGlite }, op
 /**
  * The hand-written statements are few and fixed (planned once per selection or per write), so each is a named
  * prepared statement: every pool connection parses and plans it once, not at every execution (issue 9). The name is
- * a digest of the text, so one name never stands for two texts.
+ * a digest of the text, so one name never stands for two texts. Each names its result columns (`RETURNING *` only
+ * inside a CTE), so a migration that adds a column while an instance runs gets the statements replanned, never
+ * refused with "cached plan must not change result type".
  */
 const statementNames = new Map<string, string>();
 function statementName(text: string): string {
