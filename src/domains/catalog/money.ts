@@ -27,7 +27,7 @@ export function parseAmount(input: string, field: string): Decimal {
 
 /** Yuan with exactly two places, as the platforms print amounts ("600.00"). */
 export function formatMoney(amount: Decimal | string | number): string {
-  return new Decimal(amount).toFixed(2, Decimal.ROUND_HALF_UP);
+  return (amount instanceof Decimal ? amount : new Decimal(amount)).toFixed(2, Decimal.ROUND_HALF_UP);
 }
 
 export interface PremiumQuote {
