@@ -1,11 +1,11 @@
 /**
  * Hand-written SQL beside Prisma, where Prisma's per-statement and per-row cost would dominate a hot request (issue
- * 9): the session check every authenticated request makes, the order-list page, and the writes of createOrder and
- * submitOrder.
+ * 9): the session check every authenticated request makes, the order read model (the list, one order, the order a
+ * mutation answers with), createOrder's read, the writes of createOrder and submitOrder, and the event relay's drain.
  *
  * Values are always parameters, never spliced into the text. Prisma stores `DateTime` as `timestamp(3)` without a
  * time zone, in UTC: read such a column through {@link utc} (or, where a list reads many, as epoch milliseconds, as
- * order-list.ts does), and write one through {@link SqlParams.addTime}, so every driver and process time zone agree.
+ * order-read-model.ts does), and write one through {@link SqlParams.addTime}, so every driver and process time zone agree.
  * Numeric columns come back as text (select them `::text`) and are made Decimals by the caller.
  */
 export interface Sql {

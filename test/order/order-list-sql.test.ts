@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
 
-// The order list's read model (src/domains/order/order-list.ts) must answer exactly as Prisma does: every request
+// The order read model (src/domains/order/order-read-model.ts) must answer exactly as Prisma does: every request
 // here runs twice on one server and one database, once with the read model and once without (`sqlReadModels`), and
 // the two answers must be equal. The statements each run sends show which of the two answered.
 let server: TestServer;

@@ -371,6 +371,13 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
   return rows[0]!.n;
 }
 
+/** The plan for one order's query (`{ select }` and nothing else), where the read model is on and covers it. */
+function onePlan(ctx: Pick<Context, 'sqlReadModels'>, query: Record<string, unknown> | undefined): Plan | undefined {
+  if (!query || !ctx.sqlReadModels) return undefined;
+  const { select, ...rest } = query;
+  return Object.keys(rest).length === 0 ? cachedPlan(select) : undefined;
+}
+
 /**
  * The row `ctx.db.guaranteeOrder.findFirst({ ...query, where: { id, tenantId } })` would return for the request's
  * tenant (null when there is none), or undefined where the read model does not cover the selection. `visible`
@@ -379,10 +386,7 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
  * has before it answers with the order it wrote.
  */
 export async function orderById(ctx: Context, query: Record<string, unknown>, id: string, { visible }: { visible: boolean }): Promise<Record<string, unknown> | null | undefined> {
-  if (!ctx.sqlReadModels) return undefined;
-  const { select, ...rest } = query;
-  if (Object.keys(rest).length > 0) return undefined;
-  const plan = cachedPlan(select);
+  const plan = onePlan(ctx, query);
   if (!plan) return undefined;
   if (!UUID.test(id)) return null;
   const params = new SqlParams();
@@ -403,9 +407,7 @@ export async function orderById(ctx: Context, query: Record<string, unknown>, id
  * the writer then answers with the id, and the order is read afterwards.
  */
 export function writtenOrder(ctx: Pick<Context, 'sqlReadModels'>, query: Record<string, unknown> | undefined, ctes: { orders: string; timeline: string }) {
-  if (!query || !ctx.sqlReadModels) return undefined;
-  const { select, ...rest } = query;
-  const plan = Object.keys(rest).length === 0 ? cachedPlan(select) : undefined;
+  const plan = onePlan(ctx, query);
   if (!plan) return undefined;
   const { select: columns, from } = plan.sql({ orders: ctes.orders, events: `(SELECT * FROM "OrderEvent" UNION ALL SELECT * FROM ${ctes.timeline})` });
   return { select: columns, from, read: plan.read };
