@@ -250,13 +250,14 @@ function planFor(select: unknown): Plan | undefined {
     }
   }
   if (orderFields.length === 0) return undefined;
-  const latestColumns = eventFields ? [...new Set(['id', ...eventFields])].map((field) => `"${field}"`).join(', ') : '';
+  // The event's id too, whether asked or not: a null id is how a row says the order has no event.
+  const latestFields = eventFields ? [...new Set(['id', ...eventFields])] : [];
+  const latestColumns = latestFields.map((field) => `"${field}"`).join(', ');
   const text = ({ orders, events }: Sources) => {
     const columns = [
       ...orderFields.map((field) => selectColumn(ORDER, field, '')),
       ...relations.flatMap(({ name, table, fields }) => fields.map((field) => selectColumn(table, field, `${name}.`))),
-      // The event's id too, whether asked or not: a null id is how a row says the order has no event.
-      ...(eventFields ? [...new Set(['id', ...eventFields])].map((field) => selectColumn(LATEST_EVENT, field, 'event.')) : []),
+      ...latestFields.map((field) => selectColumn(LATEST_EVENT, field, 'event.')),
       ...lists.map(({ name, table, fields }) => selectList(name, table, fields, name === 'events' ? events : `"${table.table}"`)),
     ];
     // The section is joined always: the search reads its name and code.

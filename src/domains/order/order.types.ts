@@ -341,9 +341,12 @@ const PaymentConfirmationRef = builder.objectRef<orders.PaymentConfirmation>('Pa
 });
 
 const OrderErrors = [ValidationError, NotFoundError, ForbiddenError, ProductUnavailableError, AppError];
-/** The order a mutation answers with, read after the service has checked and written it. */
-async function reload(ctx: Context, query: object, id: string) {
-  const row = (await orderById(ctx, query as Record<string, unknown>, id, { visible: false })) as Prisma.GuaranteeOrderGetPayload<object> | null | undefined;
+/**
+ * The order a mutation answers with: the one its writing statement read (`answer`), or read now, after the service
+ * has checked and written it.
+ */
+async function reload(ctx: Context, query: object, { id, answer }: { id: string; answer?: Record<string, unknown> }) {
+  const row = (answer ?? (await orderById(ctx, query as Record<string, unknown>, id, { visible: false }))) as Prisma.GuaranteeOrderGetPayload<object> | null | undefined;
   return row ?? ctx.db.guaranteeOrder.findUniqueOrThrow({ ...query, where: { id } });
 }
 
@@ -361,7 +364,7 @@ builder.mutationFields((t) => ({
         { ...input, sectionId: input.sectionId.id, productId: input.productId.id, openingPermit: await readUpload(input.openingPermit) },
         query,
       );
-      return (order.answer as Prisma.GuaranteeOrderGetPayload<typeof query> | undefined) ?? reload(ctx, query, order.id);
+      return reload(ctx, query, order);
     },
   }),
   submitOrder: t.prismaField({
@@ -373,7 +376,7 @@ builder.mutationFields((t) => ({
     errors: { types: OrderErrors, directResult: true, union: { name: 'SubmitOrderResult' } },
     resolve: async (query, _root, { input }, ctx) => {
       const order = await orders.submitOrder(ctx, { ...input, orderId: input.orderId.id }, query);
-      return (order.answer as Prisma.GuaranteeOrderGetPayload<typeof query> | undefined) ?? reload(ctx, query, order.id);
+      return reload(ctx, query, order);
     },
   }),
   abandonOrder: t.prismaField({
@@ -383,7 +386,7 @@ builder.mutationFields((t) => ({
     authScopes: { loggedIn: true },
     args: { input: t.arg({ type: AbandonOrderInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'AbandonOrderResult' } },
-    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, (await orders.abandonOrder(ctx, input.orderId.id, input.reason)).id),
+    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, await orders.abandonOrder(ctx, input.orderId.id, input.reason)),
   }),
   decideUnderwriting: t.prismaField({
     type: 'GuaranteeOrder',
@@ -393,7 +396,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: OrderDecisionInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'DecideUnderwritingResult' } },
     resolve: async (query, _root, { input }, ctx) =>
-      reload(ctx, query, (await orders.decideUnderwriting(ctx, input.orderId.id, input.approve, input.reason)).id),
+      reload(ctx, query, await orders.decideUnderwriting(ctx, input.orderId.id, input.approve, input.reason)),
   }),
   signOrderAgreement: t.prismaField({
     type: 'GuaranteeOrder',
@@ -402,7 +405,7 @@ builder.mutationFields((t) => ({
     authScopes: { loggedIn: true },
     args: { input: t.arg({ type: SignOrderAgreementInput, required: true }) },
     errors: { types: OrderErrors, directResult: true, union: { name: 'SignOrderAgreementResult' } },
-    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, (await orders.signOrderAgreement(ctx, { ...input, orderId: input.orderId.id })).id),
+    resolve: async (query, _root, { input }, ctx) => reload(ctx, query, await orders.signOrderAgreement(ctx, { ...input, orderId: input.orderId.id })),
   }),
   raisePaymentProblem: t.prismaField({
     type: 'PaymentProblem',
