@@ -231,4 +231,32 @@ describe('the read model of one order', () => {
     expect(withoutTypename(submitted as typeof submitted & { __typename: string })).toEqual(order);
     expect(order!.timeline.map((step) => step.toStatus)).toEqual(['DRAFT', 'AWAITING_PAYMENT']);
   });
+
+  it('answers createOrder and submitOrder through Prisma alike when the read model is off (its reads and writes fall back)', async () => {
+    const products = await productIdsOf(server, ['hunan']);
+    const productId = products['hn-demo-insurer-bid-bond']!;
+    const pair = async (readModel: boolean) => {
+      const section = await publishSection(server, tokens.hnAdmin!);
+      server.app.sqlReadModels = readModel;
+      const before = queries.length;
+      try {
+        const created = expectOrder(await createOrder(server, tokens.hnBidder!, { sectionId: section.id, productId }));
+        const submitted = await submit(server, tokens.hnBidder!, created.id);
+        const readModelSql = queries.slice(before).filter((sql) => READ_MODEL_ORDER.test(sql) || /\n  SELECT .* FROM (created|moved) o\b/s.test(sql));
+        // What differs between any two orders: ids, numbers, the section, the payment reference and the times.
+        const same = ({ id, number, section, paymentInstructions, expiresAt, noticeAcceptedAt, ...rest }: Record<string, any>) => ({
+          ...rest,
+          paymentInstructions: { ...paymentInstructions, reference: typeof paymentInstructions.reference },
+        });
+        return { answers: [same(created), same(submitted as Record<string, unknown>)], readModelSql: readModelSql.length };
+      } finally {
+        server.app.sqlReadModels = true;
+      }
+    };
+    const [on, off] = [await pair(true), await pair(false)];
+    expect(on.readModelSql).toBe(3);
+    expect(off.readModelSql).toBe(0);
+    expect(off.answers[1]).toMatchObject({ status: 'AWAITING_PAYMENT', timeline: [{ toStatus: 'DRAFT' }, { toStatus: 'AWAITING_PAYMENT' }] });
+    expect(off.answers).toEqual(on.answers);
+  });
 });
