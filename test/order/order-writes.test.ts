@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
 import { writeTransition } from '../../src/domains/order/order.service.ts';
+import { Decimal, formatMoney, quotePremium } from '../../src/domains/catalog/money.ts';
 
 // createOrder writes an order without an upload in one hand-written statement (order.service.ts, insertDraftOrder),
 // and with one through Prisma. Both must write the same rows: the order, its timeline row and its outbox event.
@@ -109,6 +110,8 @@ describe('createOrder reads section, product and enterprise in one statement', (
     // And the same section and product are accepted, with the premium from the section's deposit and the product's rate.
     const order = expectOrder(await refusal({ sectionId: section.id, productId }));
     expect(order).toMatchObject({ amount: '300000.00', section: { code: section.code }, product: { issuance: product.issuance } });
+    const quote = quotePremium(new Decimal('300000'), new Decimal(product.rate.toString()), new Decimal(product.minimumPremium.toString()));
+    expect(order.premium).toBe(formatMoney(quote.premium));
     expect(Number(order.premium)).toBeGreaterThan(0);
   });
 });
