@@ -1,8 +1,8 @@
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { completeValue, RootFieldBuilder } from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { encodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
@@ -59,3 +59,34 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: false,
   },
 });
+
+/**
+ * `t.globalID`, which every node's `id` field is built with, synchronous where its id is. The relay plugin's own resolves
+ * through an `async` function, so each node's `id` was a promise and every object of a list completed asynchronously:
+ * a promise per row, then a second pass over the row's fields to collect them (issue 9). The same encoding as the
+ * plugin's (`relay.encodeGlobalID` when configured, else base64 of `Type:id`); an id that is a promise still is one.
+ */
+interface GlobalIdResult {
+  type: Parameters<typeof builder.configStore.getTypeConfig>[0];
+  id: unknown;
+}
+type FieldBuilderThis = { builder: typeof builder; field: (options: Record<string, unknown>) => unknown };
+type GlobalIdResolve = (parent: unknown, args: unknown, context: Context, info: unknown) => unknown;
+(RootFieldBuilder.prototype as unknown as { globalID: unknown }).globalID = function globalID(
+  this: FieldBuilderThis,
+  { resolve, ...options }: { resolve: GlobalIdResolve },
+) {
+  const { builder: schemaBuilder } = this;
+  const encode = (result: unknown, context: Context) => {
+    if (!result || typeof result !== 'object') return result;
+    const { type, id } = result as GlobalIdResult;
+    const typename = schemaBuilder.configStore.getTypeConfig(type).name;
+    const custom = schemaBuilder.options.relay?.encodeGlobalID;
+    return custom ? custom(typename, String(id), context) : encodeGlobalID(typename, String(id));
+  };
+  return this.field({
+    ...options,
+    type: 'ID',
+    resolve: (parent: unknown, args: unknown, context: Context, info: unknown) => completeValue(resolve(parent, args, context, info), (result) => encode(result, context)),
+  });
+};
