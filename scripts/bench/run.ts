@@ -369,6 +369,9 @@ const date = new Date().toISOString().slice(0, 10);
 const results = { date, machine, loadAverageBefore: LOAD_BEFORE, seconds: SECONDS, connections: CONNECTIONS, seeded, sqlCounts, rssAfterRoundsMB: rssRounds.map((b) => +(b / 1048576).toFixed(1)), rows };
 if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
 
+/** The p99 target of issue 9, and the mean latency Little's law gives `CONNECTIONS` requests in flight at `rate`. */
+const P99_TARGET_MS = 30;
+const littleMs = (rate: number) => (rate > 0 ? ((CONNECTIONS * 1000) / rate).toFixed(1) : '—');
 const was = (name: string) => previous?.rows.find((row) => row.name === name);
 /** CPU ms per operation (per order for the creation row): server, PostgreSQL, load generator. */
 const cpuPer = (m: Measured | undefined, perOrder = false) => {
@@ -391,6 +394,12 @@ const lines = [
   '',
   `SQL statements: ${Object.entries(sqlCounts).map(([name, n]) => `${name} ${n}`).join(', ')}. ` +
     `Real server RSS after each order-list round (as it is) and after the creation run (after three full collections): ${results.rssAfterRoundsMB.map((mb) => `${mb} MB`).join(', ')}.`,
+  '',
+  // Little's law for a closed loop: with every connection keeping one request in flight, the mean latency is the
+  // connections over the rate, whatever the server; a p99 can only be below the mean if 1 % of answers are very slow.
+  `Mean latency at ${CONNECTIONS} connections is ${CONNECTIONS} / rate (Little's law), for any server: ` +
+    rows.map((row) => `${row.name} ${littleMs(row.requestsPerSecond)} ms (reference ${row.reference ? littleMs(row.reference.requestsPerSecond) : '—'} ms)`).join(', ') +
+    `. A p99 of ${P99_TARGET_MS} ms at ${CONNECTIONS} connections needs at least ${Math.ceil((CONNECTIONS * 1000) / P99_TARGET_MS)} req/s.`,
 ];
 console.log(`\n${lines.join('\n')}\n`);
 if (process.env.BENCH_NO_README !== '1' && !process.env.BENCH_ONLY) {
