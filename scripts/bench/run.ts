@@ -8,15 +8,16 @@
  * 3. Starts the real server (scripts/bench/serve.ts, production options, no onQuery) and the reference
  *    (scripts/bench/reference.ts: node:http + pg) as child processes, checks both answer the page with the same JSON,
  *    warms up, then drives each with autocannon at CONNECTIONS connections for SECONDS seconds: `{ __typename }`,
- *    the bidder's order-list page (50 orders with section, institution, product and latest event; three rounds on
- *    the real server, its RSS after each), then createOrder + submitOrder.
+ *    the bidder's order-list page (50 orders with section, institution, product and latest event; the real server's
+ *    RSS after each round), then createOrder + submitOrder. Each in three rounds, each round the reference and then
+ *    the real server, so the machine's drift weighs on both sides of a round's ratio; the row is the median round.
  * 4. Prints the table, writes scripts/bench/results/latest.json (the former one becomes previous.json, and the
  *    table compares against it) and rewrites the generated block of README's "Request throughput" subsection.
  *
  * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
  * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per load phase there), BENCH_NO_README=1,
  * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=typename,page,create (only
- * those phases, one order-list round, no results written).
+ * those phases, one round each, no results written).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const ORDERS = Number(process.env.ORDERS ?? 3000);
 const PAGE = 50;
+/** Rounds per phase: each the reference, then the real server. */
+const ROUNDS = process.env.BENCH_ONLY ? 1 : 3;
+/** Free sections for each server's creation rounds: the reference's three rounds at 700 orders/s take 21 000. */
+const CREATION_SECTIONS = 30_000;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SESSION_SECRET = randomBytes(32).toString('hex');
 
@@ -197,6 +202,8 @@ interface Row extends Measured {
   name: string;
   reference?: Measured & { ordersPerSecond?: number };
   ratio?: number;
+  /** The real / reference ratio of every round, the row's being their median. */
+  ratios?: number[];
   sql?: number;
   ordersPerSecond?: number;
 }
@@ -224,9 +231,9 @@ try {
   await seedTenant(counting.url, db, 'hunan-changsha', Math.round(ORDERS / 2), 0);
   // Free sections for the creation run (one live order per section and bidder).
   const template = (await db.query(`SELECT s.id FROM "BidSection" s JOIN "Tenant" t ON t.id = s."tenantId" WHERE t.code = 'xinjiang'`)).rows[0].id as string;
-  const freeSections = (await cloneSections(db, template, 40_000)).map((id) => gid('BidSection', id));
-  // The reference's creation run takes its sections from the other half.
-  const referenceSections = freeSections.splice(0, 20_000);
+  const freeSections = (await cloneSections(db, template, 2 * CREATION_SECTIONS)).map((id) => gid('BidSection', id));
+  // The reference's creation rounds take their sections from the other half.
+  const referenceSections = freeSections.splice(0, CREATION_SECTIONS);
   await db.query('ANALYZE');
   const { rows: totals } = await db.query(`SELECT (SELECT count(*) FROM "GuaranteeOrder")::int AS orders, (SELECT count(*) FROM "BidSection")::int AS sections`);
   seeded = totals[0];
@@ -243,7 +250,7 @@ try {
   };
   const one = await countOf(() => gql(counting.url, ORDERS_QUERY, { first: 1 }, bearer));
   const fifty = await countOf(() => gql(counting.url, ORDERS_QUERY, { first: PAGE }, bearer));
-  const trivial = await countOf(() => gql(counting.url, '{ __typename }'));
+  const trivialCount = await countOf(() => gql(counting.url, '{ __typename }'));
   const sectionId = freeSections.pop()!;
   let orderId = '';
   const create = await countOf(async () => {
@@ -251,7 +258,7 @@ try {
     orderId = created.id;
   });
   const submit = await countOf(() => gql(counting.url, SUBMIT_QUERY, { input: { orderId, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } }, bearer));
-  sqlCounts = { 'order-list page (1 order)': one, 'order-list page (50 orders)': fifty, '{ __typename }': trivial, createOrder: create, submitOrder: submit };
+  sqlCounts = { 'order-list page (1 order)': one, 'order-list page (50 orders)': fifty, '{ __typename }': trivialCount, createOrder: create, submitOrder: submit };
   console.log('SQL statements per operation:', sqlCounts);
   await counting.stop();
   await db.end();
@@ -290,29 +297,63 @@ try {
 
     const report = (row: Row) => {
       rows.push(row);
+      const spread = row.ratios && row.ratios.length > 1 ? ` (rounds ${row.ratios.map((r) => (r * 100).toFixed(0)).join(', ')} %)` : '';
       console.log(
         `${row.name.padEnd(30)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}` +
-          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms errors ${row.reference.errors}  ratio ${(row.ratio! * 100).toFixed(0)} %` : ''),
+          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms errors ${row.reference.errors}  ratio ${(row.ratio! * 100).toFixed(0)} %${spread}` : ''),
       );
     };
     const rss = async (collect = false) => (await real.request<{ rss: number }>({ kind: 'rss', collect }, 'rss')).rss;
+    /**
+     * `ROUNDS` rounds of one phase, each the reference and then the real server, one after the other: these shared VMs
+     * change speed by a third within minutes, and a ratio of two measurements minutes apart measured that drift. The
+     * row is the round with the median ratio; errors count over every round.
+     */
+    const rounds = async <T extends LoadResult & { ordersPerSecond?: number }>(
+      phase: string,
+      onRef: () => Promise<T>,
+      onReal: () => Promise<T>,
+      after?: (round: number, real: T & { cpu?: CpuSplit }) => Promise<void>,
+    ) => {
+      const rate = (m: T) => m.ordersPerSecond ?? m.requestsPerSecond;
+      const played: Array<{ real: T & { cpu?: CpuSplit }; reference: T & { cpu?: CpuSplit }; ratio: number }> = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const reference = await onReference(onRef);
+        const realRound = await profiled(ROUNDS > 1 ? `${phase}-${round}` : phase, onReal);
+        played.push({ real: realRound, reference, ratio: rate(realRound) / rate(reference) });
+        await after?.(round, realRound);
+      }
+      const median = [...played].sort((a, b) => a.ratio - b.ratio)[Math.floor(played.length / 2)]!;
+      const errors = (side: 'real' | 'reference') => played.reduce((sum, round) => sum + round[side].errors, 0);
+      return {
+        ...median.real,
+        errors: errors('real'),
+        reference: { ...median.reference, errors: errors('reference') },
+        ratio: median.ratio,
+        ratios: played.map((round) => round.ratio),
+      };
+    };
 
     if (runs('typename')) {
-    const trivialRef = await onReference(() => hammer(reference.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS));
-    const trivialReal = await profiled('typename', () => hammer(real.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS));
-    report({ name: '{ __typename }', ...trivialReal, reference: trivialRef, ratio: trivialReal.requestsPerSecond / trivialRef.requestsPerSecond, sql: trivial });
+      const trivial = await rounds(
+        'typename',
+        () => hammer(reference.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS),
+        () => hammer(real.url, TYPENAME_BODY, {}, SECONDS, CONNECTIONS),
+      );
+      report({ name: '{ __typename }', ...trivial, sql: trivialCount });
     }
 
     if (runs('page')) {
-    const pageRef = await onReference(() => hammer(reference.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS));
-    const rounds: Measured[] = [];
-    for (let round = 1; round <= (only ? 1 : 3); round += 1) {
-      rounds.push(await profiled(`page-${round}`, () => hammer(real.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS)));
-      rssRounds.push(await rss());
-      console.log(`  order-list round ${round}: ${rounds.at(-1)!.requestsPerSecond} req/s, p99 ${rounds.at(-1)!.p99} ms, RSS ${(rssRounds.at(-1)! / 1048576).toFixed(1)} MB`);
-    }
-    const median = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(rounds.length / 2)]!;
-    report({ name: `order-list page (${PAGE} orders)`, ...median, reference: pageRef, ratio: median.requestsPerSecond / pageRef.requestsPerSecond, sql: fifty });
+      const page = await rounds(
+        'page',
+        () => hammer(reference.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS),
+        () => hammer(real.url, pageBody(PAGE), bearer, SECONDS, CONNECTIONS),
+        async (round, measured) => {
+          rssRounds.push(await rss());
+          console.log(`  order-list round ${round}: ${measured.requestsPerSecond} req/s, p99 ${measured.p99} ms, RSS ${(rssRounds.at(-1)! / 1048576).toFixed(1)} MB`);
+        },
+      );
+      report({ name: `order-list page (${PAGE} orders)`, ...page, sql: fifty });
     }
 
     if (runs('create')) {
@@ -333,14 +374,13 @@ try {
       }
       console.log('the reference answers createOrder and submitOrder with the same JSON as the API (but for ids, numbers and times)');
       const documents = { create: CREATE_QUERY, submit: SUBMIT_QUERY };
-      const creationRef = await onReference(() =>
-        createAndSubmit(reference.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: referenceSections }, SECONDS, CONNECTIONS),
+      const creation = await rounds(
+        'create',
+        () => createAndSubmit(reference.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: referenceSections }, SECONDS, CONNECTIONS),
+        () => createAndSubmit(real.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
       );
-      const creation = await profiled('create', () =>
-        createAndSubmit(real.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
-      );
-      report({ name: 'createOrder + submitOrder', ...creation, reference: creationRef, ratio: creation.ordersPerSecond / creationRef.ordersPerSecond, sql: create + submit });
-      console.log(`  order creation: ${creation.ordersPerSecond} orders/s`);
+      report({ name: 'createOrder + submitOrder', ...creation, sql: create + submit });
+      console.log(`  order creation: ${creation.ordersPerSecond} orders/s (rounds ${creation.ratios.length})`);
       rssRounds.push(await rss(true));
     }
   } finally {
@@ -372,6 +412,13 @@ if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON
 /** The p99 target of issue 9, and the mean latency Little's law gives `CONNECTIONS` requests in flight at `rate`. */
 const P99_TARGET_MS = 30;
 const littleMs = (rate: number) => (rate > 0 ? ((CONNECTIONS * 1000) / rate).toFixed(1) : '—');
+/** The median round's ratio, and the spread of the rounds' when there were several. */
+const ratioCell = (row: Row) => {
+  if (row.ratio === undefined) return '—';
+  const percent = (ratio: number) => (ratio * 100).toFixed(0);
+  const spread = row.ratios && row.ratios.length > 1 ? ` (${percent(Math.min(...row.ratios))}–${percent(Math.max(...row.ratios))})` : '';
+  return `${percent(row.ratio)} %${spread}`;
+};
 const was = (name: string) => previous?.rows.find((row) => row.name === name);
 /** CPU ms per operation (per order for the creation row): server, PostgreSQL, load generator. */
 const cpuPer = (m: Measured | undefined, perOrder = false) => {
@@ -382,14 +429,14 @@ const cpuPer = (m: Measured | undefined, perOrder = false) => {
 const lines = [
   `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement; ${seeded.orders} orders, ${seeded.sections} sections.`,
   '',
-  '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference | SQL per operation | previous run |',
+  '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference (median round, the rounds from–to) | SQL per operation | previous run |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((row) => {
     const before = was(row.name);
     const rate = row.ordersPerSecond !== undefined ? `${row.requestsPerSecond} (${row.ordersPerSecond} orders/s)` : `${row.requestsPerSecond}`;
     const perOrder = row.ordersPerSecond !== undefined;
     const referenceRate = row.reference?.ordersPerSecond !== undefined ? `${row.reference.requestsPerSecond} (${row.reference.ordersPerSecond} orders/s)` : row.reference?.requestsPerSecond ?? '—';
-    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${cpuPer(row, perOrder)} | ${referenceRate} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${cpuPer(row.reference, perOrder)} | ${row.ratio !== undefined ? `${(row.ratio * 100).toFixed(0)} %` : '—'} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
+    return `| ${row.name} | ${rate} | ${row.p50} / ${row.p99} | ${row.errors} | ${cpuPer(row, perOrder)} | ${referenceRate} | ${row.reference ? `${row.reference.p50} / ${row.reference.p99}` : '—'} | ${cpuPer(row.reference, perOrder)} | ${ratioCell(row)} | ${row.sql ?? '—'} | ${before ? `${before.requestsPerSecond} req/s (${previous!.date})` : '—'} |`;
   }),
   '',
   `SQL statements: ${Object.entries(sqlCounts).map(([name, n]) => `${name} ${n}`).join(', ')}. ` +
