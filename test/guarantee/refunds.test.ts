@@ -15,11 +15,12 @@ import { startTestServer, type TestServer } from '../support/harness.ts';
 import { issuedGuarantee, tenantActors, type TenantActors } from '../support/guarantees.ts';
 
 let server: TestServer;
+const queries: string[] = [];
 let xj: TenantActors;
 let hn: TenantActors;
 
 beforeAll(async () => {
-  server = await startTestServer({ sweepIntervalMs: 0 });
+  server = await startTestServer({ sweepIntervalMs: 0, onQuery: (sql) => queries.push(sql) });
   xj = await tenantActors(server, 'xinjiang');
   hn = await tenantActors(server, 'hunan');
 });
@@ -128,5 +129,38 @@ describe('Hunan refund rules', () => {
     expect((await as(xj.institution).request(DecideRefundDocument, { input: { refundId, decision: 'APPROVE' } })).decideRefund).toMatchObject({ code: 'REFUND_NOT_FOUND' });
     expect((await as(hn.bidder).request(RefundsDocument, { status: ['SUBMITTED'] })).refunds.edges.map((e) => e.node.id)).toContain(refundId);
     expect((await as(xj.bidder).request(RefundsDocument, {})).refunds.edges.map((e) => e.node.id)).not.toContain(refundId);
+  });
+});
+
+describe('refundability in a list of guarantees', () => {
+  const list = (withRefundability: boolean) =>
+    `query($first: Int) { guarantees(first: $first) { edges { node { id status ${withRefundability ? 'refundability { allowed ruleCode }' : ''} } } } }`;
+  type List = { guarantees: { edges: Array<{ node: { id: string; status: string; refundability?: { allowed: boolean; ruleCode: string } } }> } };
+
+  it('is decided from the section loaded with the guarantees: no statement beyond the list, whatever its size', async () => {
+    await issuedGuarantee(server, xj);
+    await issuedGuarantee(server, xj);
+    const count = async (first: number, withRefundability: boolean) => {
+      const before = queries.length;
+      const page = await as(xj.bidder).request<List>(list(withRefundability), { first });
+      // The outbox relay's poll may fall inside the window: not this request's.
+      return { page, statements: queries.slice(before).filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b|pg_advisory|"DomainEvent"/.test(sql)) };
+    };
+    // Background work only ever adds statements: the fewer of two tries is the request's own.
+    const fewest = async (first: number, withRefundability: boolean) => {
+      const [a, b] = [await count(first, withRefundability), await count(first, withRefundability)];
+      return a.statements.length <= b.statements.length ? a : b;
+    };
+    const bare = await fewest(50, false);
+    const one = await fewest(1, true);
+    const many = await fewest(50, true);
+    expect(many.page.guarantees.edges.length).toBeGreaterThanOrEqual(2);
+    expect(many.statements).toHaveLength(bare.statements.length);
+    expect(one.statements).toHaveLength(bare.statements.length);
+    // Each row answers as the guarantee's own page does.
+    for (const { node } of many.page.guarantees.edges) {
+      const alone = (await afterSale(xj.bidder, node.id)).refundability;
+      expect(node.refundability).toEqual({ allowed: alone.allowed, ruleCode: alone.ruleCode });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { subject } from '@casl/ability';
 import type { Context } from '../../context.ts';
-import type { Guarantee, Prisma, Refund, RefundStatus } from '../../db/generated/prisma/client.ts';
+import type { BidSection, Guarantee, Prisma, Refund, RefundStatus } from '../../db/generated/prisma/client.ts';
 import { AppError, NotFoundError, ValidationError } from '../../errors.ts';
 import { recordDomainEvent } from '../../events/outbox.ts';
 import type { RefundReason } from '../../tenants/tenant-file.ts';
@@ -32,18 +32,29 @@ export const REFUND_TRANSITIONS: ReadonlyArray<{ from: readonly RefundStatus[]; 
   { from: ['APPROVED'], action: 'PAY_OUT', to: 'PAID_OUT', label: '退保完成' },
 ];
 
-/** Whether a refund may be asked for now, and if not, the rule that says so (the GraphQL `refundability`). */
+/** What the refund rules read of a guarantee's section: whether bids have been opened. */
+export type RefundSection = Pick<BidSection, 'status' | 'openingAt'>;
+
+/**
+ * Whether a refund may be asked for now, and if not, the rule that says so (the GraphQL `refundability`), given the
+ * guarantee's section as loaded with it (null when it has none).
+ */
+export function refundDecision(ctx: Context, guarantee: Pick<Guarantee, 'tenantId' | 'status'>, section: RefundSection | null, reason?: RefundReason): RefundDecision {
+  const tenant = ctx.tenants.byId(guarantee.tenantId)!;
+  if (!section) return { allowed: false, ruleCode: tenant.config.refunds.otherwise.code, description: tenant.config.refunds.otherwise.description };
+  const opened = section.status === 'OPENED' || section.openingAt.getTime() <= Date.now();
+  return evaluateRefund(tenant.config.refunds, { guaranteeStatus: guarantee.status, opened, sectionStatus: section.status, reason });
+}
+
+/** {@link refundDecision}, reading the guarantee's section (inside the refund's transaction when `db` is one). */
 export async function refundability(
   ctx: Context,
   guarantee: Guarantee,
   reason?: RefundReason,
   db: Prisma.TransactionClient = ctx.db,
 ): Promise<RefundDecision> {
-  const tenant = ctx.tenants.byId(guarantee.tenantId)!;
-  const section = guarantee.sectionId ? await db.bidSection.findUnique({ where: { id: guarantee.sectionId } }) : null;
-  if (!section) return { allowed: false, ruleCode: tenant.config.refunds.otherwise.code, description: tenant.config.refunds.otherwise.description };
-  const opened = section.status === 'OPENED' || section.openingAt.getTime() <= Date.now();
-  return evaluateRefund(tenant.config.refunds, { guaranteeStatus: guarantee.status, opened, sectionStatus: section.status, reason });
+  const section = guarantee.sectionId ? await db.bidSection.findUnique({ where: { id: guarantee.sectionId }, select: { status: true, openingAt: true } }) : null;
+  return refundDecision(ctx, guarantee, section, reason);
 }
 
 /**

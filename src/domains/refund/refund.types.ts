@@ -69,8 +69,10 @@ builder.prismaObjectFields('Guarantee', (t) => ({
   refundability: t.field({
     type: Refundability,
     args: { reason: t.arg({ type: RefundReasonEnum, required: false, description: 'For a given reason; any reason when absent.' }) },
-    resolve: async (g, { reason }, ctx) => {
-      const decision = await refunds.refundability(ctx, g, reason ?? undefined);
+    // The section comes with the guarantee's own query, so a list of guarantees reads no section per row.
+    select: { section: { select: { status: true, openingAt: true } } },
+    resolve: (g, { reason }, ctx) => {
+      const decision = refunds.refundDecision(ctx, g, g.section, reason ?? undefined);
       return { ...decision, accountConfirmation: decision.allowed ? decision.accountConfirmation : false };
     },
   }),
