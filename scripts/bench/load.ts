@@ -37,8 +37,8 @@ export async function hammer(url: string, body: string, headers: Record<string, 
 /**
  * `createOrder` then `submitOrder` through the API on `concurrency` connections for `seconds`, with autocannon's
  * request pipeline (each connection: create, then submit the order the create answered, again) so the load generator
- * costs what it does in the other phases. Each create takes the next free section (one live order per section and
- * bidder); a connection stops when none is left. Throughput counts submitted orders; latencies are per request.
+ * costs what it does in the other phases. Each create takes (removes) the next free section off `sectionIds` (one
+ * live order per section and bidder), so a later round gets fresh ones; a connection stops when none is left. Throughput counts submitted orders; latencies are per request.
  */
 export async function createAndSubmit(
   url: string,
@@ -48,7 +48,6 @@ export async function createAndSubmit(
   seconds: number,
   concurrency = 32,
 ): Promise<LoadResult & { ordersPerSecond: number }> {
-  let next = 0;
   let firstError: string | undefined;
   let submitted = 0;
   let failures = 0;
@@ -66,7 +65,7 @@ export async function createAndSubmit(
     requests: [
       {
         setupRequest: (request) => {
-          const sectionId = input.sectionIds[next++];
+          const sectionId = input.sectionIds.pop(); // taken off the caller's list, so the next round gets fresh ones
           if (sectionId === undefined) return undefined; // no free section left: the pipeline restarts, and sends nothing
           const variables = { input: { sectionId, productId: input.productId, handlerName: '李经办', handlerMobile: '13912345678' } };
           return { ...request, body: JSON.stringify({ query: documents.create, variables }) };
