@@ -15,9 +15,9 @@
  *    table compares against it) and rewrites the generated block of README's "Request throughput" subsection.
  *
  * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
- * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per load phase there), BENCH_NO_README=1,
+ * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per round there), BENCH_NO_README=1,
  * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=typename,page,create (only
- * those phases, one round each, no results written).
+ * those phases, one round each unless BENCH_ROUNDS says otherwise, no results written).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,7 +46,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const ORDERS = Number(process.env.ORDERS ?? 3000);
 const PAGE = 50;
 /** Rounds per phase: each the reference, then the real server. */
-const ROUNDS = process.env.BENCH_ONLY ? 1 : 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_ONLY ? 1 : 3));
 /** Free sections for each server's creation rounds: the reference's three rounds at 700 orders/s take 21 000. */
 const CREATION_SECTIONS = 30_000;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
