@@ -11,7 +11,7 @@ import {
   type RefundReason,
 } from '../../schema/generated/graphql.ts';
 import { expireGuarantees } from '../../src/domains/guarantee/guarantee.service.ts';
-import { startTestServer, type TestServer } from '../support/harness.ts';
+import { requestStatements, startTestServer, type TestServer } from '../support/harness.ts';
 import { issuedGuarantee, tenantActors, type TenantActors } from '../support/guarantees.ts';
 
 let server: TestServer;
@@ -140,25 +140,16 @@ describe('refundability in a list of guarantees', () => {
   it('is decided from the section loaded with the guarantees: no statement beyond the list, whatever its size', async () => {
     await issuedGuarantee(server, xj);
     await issuedGuarantee(server, xj);
-    const count = async (first: number, withRefundability: boolean) => {
-      const before = queries.length;
-      const page = await as(xj.bidder).request<List>(list(withRefundability), { first });
-      // The outbox relay's poll may fall inside the window: not this request's.
-      return { page, statements: queries.slice(before).filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b|pg_advisory|"DomainEvent"/.test(sql)) };
-    };
-    // Background work only ever adds statements: the fewer of two tries is the request's own.
-    const fewest = async (first: number, withRefundability: boolean) => {
-      const [a, b] = [await count(first, withRefundability), await count(first, withRefundability)];
-      return a.statements.length <= b.statements.length ? a : b;
-    };
-    const bare = await fewest(50, false);
-    const one = await fewest(1, true);
-    const many = await fewest(50, true);
-    expect(many.page.guarantees.edges.length).toBeGreaterThanOrEqual(2);
+    const count = (first: number, withRefundability: boolean) =>
+      requestStatements(queries, () => as(xj.bidder).request<List>(list(withRefundability), { first }));
+    const bare = await count(50, false);
+    const one = await count(1, true);
+    const many = await count(50, true);
+    expect(many.result.guarantees.edges.length).toBeGreaterThanOrEqual(2);
     expect(many.statements).toHaveLength(bare.statements.length);
     expect(one.statements).toHaveLength(bare.statements.length);
     // Each row answers as the guarantee's own page does.
-    for (const { node } of many.page.guarantees.edges) {
+    for (const { node } of many.result.guarantees.edges) {
       const alone = (await afterSale(xj.bidder, node.id)).refundability;
       expect(node.refundability).toEqual({ allowed: alone.allowed, ruleCode: alone.ruleCode });
     }

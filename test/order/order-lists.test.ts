@@ -15,7 +15,7 @@ import {
 import { signDigest } from '../../src/crypto/index.ts';
 import { transitionOrder } from '../../src/domains/order/order.service.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
-import { startTestServer, type TestServer } from '../support/harness.ts';
+import { requestStatements, startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogin, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, publishSection, submit, productIdsOf } from '../support/orders.ts';
 
@@ -162,19 +162,16 @@ describe('order lists', () => {
   it('load a page with section, institution, product and latest event in at most 4 SQL statements, whatever its size', async () => {
     // Everything the request runs counts, the session check included.
     const token = await smsLogin(server, 'hunan', DEMO.BIDDER);
-    const count = async (first: number) => {
-      const before = queries.length;
-      const page = await server.client({ token }).request(OrdersDocument, { search: sectionCode, first });
-      expect(page.orders.edges).toHaveLength(first);
-      expect(page.orders.edges.every(({ node }) => node.section && node.institution && node.product && node.latestEvent)).toBe(true);
-      // The outbox relay's poll (every second, its own transaction) may fall inside the window: not this request's.
-      return queries.slice(before).filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b|pg_advisory|"DomainEvent"/.test(sql));
-    };
-    // Background work (the relay, the live sessions' re-check) only ever adds statements: the fewer of two tries is
-    // the request's own.
-    const fewer = (a: string[], b: string[]) => (a.length <= b.length ? a : b);
-    const one = fewer(await count(1), await count(1));
-    const fifty = fewer(await count(50), await count(50));
+    const count = async (first: number) =>
+      (
+        await requestStatements(queries, async () => {
+          const page = await server.client({ token }).request(OrdersDocument, { search: sectionCode, first });
+          expect(page.orders.edges).toHaveLength(first);
+          expect(page.orders.edges.every(({ node }) => node.section && node.institution && node.product && node.latestEvent)).toBe(true);
+        })
+      ).statements;
+    const one = await count(1);
+    const fifty = await count(50);
     expect(one.some((sql) => sql.includes('"Session"'))).toBe(true);
     expect(fifty.some((sql) => sql.includes('"Session"'))).toBe(true);
     expect(fifty).toHaveLength(one.length);

@@ -113,3 +113,19 @@ export async function graphqlErrors(call: Promise<unknown>): Promise<Array<{ mes
   }
   throw new Error('expected the operation to fail with GraphQL errors, but it succeeded');
 }
+
+/**
+ * The SQL statements one request sends, seen through a server started with `onQuery: (sql) => queries.push(sql)`,
+ * and the request's answer. `run` is tried twice and the try with fewer statements counts: background work (the outbox
+ * relay's poll, the live sessions' re-check) only ever adds statements, and the relay's own (its transaction, lock and
+ * `DomainEvent` claim) are left out in any case.
+ */
+export async function requestStatements<T>(queries: readonly string[], run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const once = async () => {
+    const before = queries.length;
+    const result = await run();
+    return { result, statements: queries.slice(before).filter((sql) => !/^\s*(BEGIN|COMMIT|ROLLBACK)\b|pg_advisory|"DomainEvent"/.test(sql)) };
+  };
+  const [first, second] = [await once(), await once()];
+  return first.statements.length <= second.statements.length ? first : second;
+}
