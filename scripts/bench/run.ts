@@ -208,6 +208,13 @@ interface Row extends Measured {
   ordersPerSecond?: number;
 }
 
+/** The median round's ratio, and the spread of the rounds' when there were several. */
+const ratioCell = (row: Row) => {
+  if (row.ratio === undefined) return '—';
+  const percent = (ratio: number) => (ratio * 100).toFixed(0);
+  const spread = row.ratios && row.ratios.length > 1 ? ` (${percent(Math.min(...row.ratios))}–${percent(Math.max(...row.ratios))})` : '';
+  return `${percent(row.ratio)} %${spread}`;
+};
 const rows: Row[] = [];
 const rssRounds: number[] = [];
 let sqlCounts: Record<string, number> = {};
@@ -297,10 +304,9 @@ try {
 
     const report = (row: Row) => {
       rows.push(row);
-      const spread = row.ratios && row.ratios.length > 1 ? ` (rounds ${row.ratios.map((r) => (r * 100).toFixed(0)).join(', ')} %)` : '';
       console.log(
         `${row.name.padEnd(30)} ${String(row.requestsPerSecond).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  errors ${row.errors}` +
-          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms errors ${row.reference.errors}  ratio ${(row.ratio! * 100).toFixed(0)} %${spread}` : ''),
+          (row.reference ? `  | reference ${row.reference.requestsPerSecond} req/s p99 ${row.reference.p99} ms errors ${row.reference.errors}  ratio ${ratioCell(row)}` : ''),
       );
     };
     const rss = async (collect = false) => (await real.request<{ rss: number }>({ kind: 'rss', collect }, 'rss')).rss;
@@ -412,13 +418,6 @@ if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON
 /** The p99 target of issue 9, and the mean latency Little's law gives `CONNECTIONS` requests in flight at `rate`. */
 const P99_TARGET_MS = 30;
 const littleMs = (rate: number) => (rate > 0 ? ((CONNECTIONS * 1000) / rate).toFixed(1) : '—');
-/** The median round's ratio, and the spread of the rounds' when there were several. */
-const ratioCell = (row: Row) => {
-  if (row.ratio === undefined) return '—';
-  const percent = (ratio: number) => (ratio * 100).toFixed(0);
-  const spread = row.ratios && row.ratios.length > 1 ? ` (${percent(Math.min(...row.ratios))}–${percent(Math.max(...row.ratios))})` : '';
-  return `${percent(row.ratio)} %${spread}`;
-};
 const was = (name: string) => previous?.rows.find((row) => row.name === name);
 /** CPU ms per operation (per order for the creation row): server, PostgreSQL, load generator. */
 const cpuPer = (m: Measured | undefined, perOrder = false) => {
