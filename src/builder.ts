@@ -1,13 +1,14 @@
 import SchemaBuilder, { completeValue, RootFieldBuilder } from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import PrismaPlugin from '@pothos/plugin-prisma';
+import PrismaPlugin, { PothosPrismaPlugin } from '@pothos/plugin-prisma';
 import RelayPlugin, { encodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
 import type { Action, SubjectName } from './auth/ability.ts';
 import type { Context } from './context.ts';
+import { readModelLoads } from './db/read-model-row.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -89,4 +90,30 @@ type GlobalIdResolve = (parent: unknown, args: unknown, context: Context, info: 
     type: 'ID',
     resolve: (parent: unknown, args: unknown, context: Context, info: unknown) => completeValue(resolve(parent, args, context, info), (result) => encode(result, context)),
   });
+};
+
+/**
+ * The prisma plugin's resolvers answer an object a read model built from the object itself (src/db/read-model-row.ts
+ * says when that is exact): the plugin's per-row lookup of where the row's planned data is, and the scope it records
+ * for the fields below, are skipped for those fields and those rows only. Every other wrapper (authorization scopes,
+ * errors) still runs, and every other row and field goes the plugin's way.
+ */
+type Resolver = (parent: unknown, args: unknown, context: unknown, info: unknown) => unknown;
+interface PrismaFieldConfig {
+  extensions?: Record<string, unknown> | null;
+}
+const prismaPlugin = PothosPrismaPlugin.prototype as unknown as { wrapResolve: (resolver: Resolver, fieldConfig: PrismaFieldConfig) => Resolver };
+const wrapPrismaResolve = prismaPlugin.wrapResolve;
+const selectsOnlyColumns = (select: unknown) =>
+  typeof select === 'object' && select !== null && Object.values(select).every((value) => value === true);
+prismaPlugin.wrapResolve = function wrapResolve(this: unknown, resolver: Resolver, fieldConfig: PrismaFieldConfig) {
+  const wrapped = wrapPrismaResolve.call(this, resolver, fieldConfig);
+  if (wrapped === resolver) return wrapped;
+  const columns = selectsOnlyColumns(fieldConfig.extensions?.pothosPrismaSelect);
+  const load = fieldConfig.extensions?.readModelLoad as string | undefined;
+  if (!columns && !load) return wrapped;
+  return (parent, args, context, info) => {
+    const loads = readModelLoads(parent);
+    return loads && (columns || loads[load!] === true) ? resolver(parent, args, context, info) : wrapped(parent, args, context, info);
+  };
 };

@@ -131,6 +131,31 @@ describe('the order list read model', () => {
     }
   });
 
+  it('answers the fields of the orders it built from them as Prisma does: columns, the section, the bidder, the latest event beside the timeline', async () => {
+    // Every field here reads only what the read model loads, so it answers the page (src/db/read-model-row.ts). The
+    // latest event and the timeline read one relation (events) with different orders: the planned select holds one,
+    // and the other must still be loaded on its own, not read off the first.
+    const selections = [
+      `query { orders(first: 5) { edges { node { id handlerName projectType rate expiresAt bidderName
+        section { id code status openingAt projectType } latestEvent { action fromStatus toStatus label actorType reason at } } } } }`,
+      `query { orders(first: 5) { edges { node { id latestEvent { label toStatus } timeline { action label toStatus } } } } }`,
+      `query { orders(first: 5) { edges { node { id timeline { action label toStatus } latestEvent { label toStatus } payments { amount } } } } }`,
+    ];
+    let timelines = 0;
+    for (const query of selections) {
+      for (const who of ['hnBidder', 'hnInstitution']) {
+        const { sql, prisma, readModel } = await both(tokens[who]!, query, {});
+        expect(sql.errors).toBeUndefined();
+        expect(sql.data.orders.edges.length).toBeGreaterThan(0);
+        expect(sql).toEqual(prisma);
+        expect(readModel.page).toBe(true);
+        // Orders with more than one step, so a latest event read off the timeline would differ.
+        timelines += sql.data.orders.edges.filter((edge: { node: { timeline?: unknown[] } }) => (edge.node.timeline?.length ?? 0) > 1).length;
+      }
+    }
+    expect(timelines).toBeGreaterThan(0);
+  });
+
   it('leaves to Prisma a selection it does not load, a backward page and a search with LIKE wildcards, with the same answers', async () => {
     const wider = `query { orders(first: 5) { totalCount edges { node { id number bidderName handlerName projectType
       section { code depositAmount projectName } product { rate } timeline { label at } latestEvent { label reason } } } } }`;

@@ -16,6 +16,7 @@
  */
 import type { Context } from '../../context.ts';
 import type { OrderStatus } from '../../db/generated/prisma/client.ts';
+import { COLUMNS_ONLY, markReadModelRow, type ReadModelLoads } from '../../db/read-model-row.ts';
 import { SqlParams } from '../../db/sql.ts';
 import { whereToSql, type ColumnType } from '../../db/where-sql.ts';
 import { accessibleBy } from '../../auth/ability.ts';
@@ -170,8 +171,11 @@ function selectList(name: string, list: Table & { table: string }, fields: reado
          FROM ${source} ${list.alias} WHERE ${list.alias}."orderId" = o.id) AS "${name}"`;
 }
 
-/** Reads one table's object out of a row, the row's keys built once per plan rather than per row. */
-function reader(table: Table, fields: readonly string[], prefix: string): (row: Record<string, unknown>) => Record<string, unknown> {
+/**
+ * Reads one table's object out of a row, the row's keys built once per plan rather than per row, marked as the read
+ * model's with what it loaded (src/db/read-model-row.ts): a nested object its columns only.
+ */
+function reader(table: Table, fields: readonly string[], prefix: string, loads = COLUMNS_ONLY): (row: Record<string, unknown>) => Record<string, unknown> {
   const columns = fields.map((field) => ({ field, kind: table.columns[field], key: `${prefix}${field}` }));
   return (row) => {
     const object: Record<string, unknown> = {};
@@ -179,7 +183,7 @@ function reader(table: Table, fields: readonly string[], prefix: string): (row: 
       const value = row[key];
       object[field] = value === null ? null : kind === 'decimal' ? new Decimal(value as string) : kind === 'time' ? new Date(value as number) : value;
     }
-    return object;
+    return markReadModelRow(object, loads);
   };
 }
 
@@ -276,7 +280,14 @@ function planFor(select: unknown): Plan | undefined {
   };
   const { select: tableSelect, from: tableFrom } = text(TABLES);
   const others = new Map<string, { select: string; from: string }>();
-  const readOrder = reader(ORDER, orderFields, '');
+  // What the order's fields may read off it (their `extensions.readModelLoad`): its to-one relations, its latest event
+  // (`events` taken newest first, one) or its timeline (`events` oldest first), its payments.
+  const loads: ReadModelLoads = Object.freeze({
+    ...Object.fromEntries(relations.map(({ name }) => [name, true])),
+    latestEvent: eventFields !== undefined,
+    ...Object.fromEntries(lists.map(({ name }) => [name, true])),
+  });
+  const readOrder = reader(ORDER, orderFields, '', loads);
   const readRelations = relations.map(({ name, table, fields }) => [name, reader(table, fields, `${name}.`)] as const);
   const readEvent = eventFields ? reader(LATEST_EVENT, eventFields, 'event.') : undefined;
   const readLists = lists.map(({ name, table, fields }) => [name, reader(table, fields, '')] as const);

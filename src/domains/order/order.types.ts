@@ -131,13 +131,14 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     rate: t.field({ type: 'Decimal', select: { rate: true }, resolve: (o) => o.rate.toString() }),
     premium: t.field({ type: 'Decimal', description: 'Frozen when the order was created.', resolve: (o) => formatMoney(o.premium) }),
     // The section stays a relation: its other columns (project, tenderee, sealing) come joined with the order, as the
-    // section's own lookup (its ability) would not load them for every viewer of an order.
-    section: t.relation('section'),
+    // section's own lookup (its ability) would not load them for every viewer of an order. `readModelLoad` (here and
+    // below): what the field reads of an order the read model built, which then answers it (src/db/read-model-row.ts).
+    section: t.relation('section', { extensions: { readModelLoad: 'section' } }),
     // Plain fields, not `t.relation`: a relation field costs the prisma plugin a loader-map lookup and a scope per row
     // of a list. What these public catalogue types select beyond their type-level columns, they load themselves.
     product: t.field({ type: ProductRef, resolve: (o) => o.product }),
     institution: t.field({ type: InstitutionRef, resolve: (o) => o.institution }),
-    bidderName: t.string({ select: { bidder: { select: { name: true } } }, resolve: (o) => o.bidder.name }),
+    bidderName: t.string({ select: { bidder: { select: { name: true } } }, extensions: { readModelLoad: 'bidder' }, resolve: (o) => o.bidder.name }),
     handlerName: t.exposeString('handlerName'),
     handlerMobile: t.exposeString('handlerMobile'),
     basicAccountName: t.exposeString('basicAccountName'),
@@ -167,14 +168,19 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
         };
       },
     }),
-    timeline: t.relation('events', { description: 'The progress timeline, oldest first.', query: { orderBy: { createdAt: 'asc' } } }),
+    timeline: t.relation('events', {
+      description: 'The progress timeline, oldest first.',
+      query: { orderBy: { createdAt: 'asc' } },
+      extensions: { readModelLoad: 'events' },
+    }),
     latestEvent: t.field({
       type: OrderEventRef,
       nullable: true,
       select: (_args, _ctx, nestedSelection) => ({ events: nestedSelection({ orderBy: { createdAt: 'desc' }, take: 1 }) }),
+      extensions: { readModelLoad: 'latestEvent' },
       resolve: (o) => o.events[0] ?? null,
     }),
-    payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } } }),
+    payments: t.relation('payments', { query: { orderBy: { createdAt: 'asc' } }, extensions: { readModelLoad: 'payments' } }),
     guarantee: t.relation('guarantee', { nullable: true, description: 'The guarantee issued for it, once ISSUED.' }),
     paymentProblems: t.relation('problems', { query: { orderBy: { createdAt: 'asc' } } }),
     agreement: t.field({
