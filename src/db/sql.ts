@@ -22,13 +22,25 @@ export interface Sql {
 /** A `timestamp` column read as the instant it stores (UTC), as Prisma reads it. */
 export const utc = (column: string, as: string) => `${column} AT TIME ZONE 'UTC' AS "${as}"`;
 
-/** Collects a statement's parameters; `add` answers the placeholder of a value, cast to `type`. */
+/**
+ * Collects a statement's parameters; `add` answers the placeholder of a value, cast to `type`. A value added again
+ * with the same cast gets the same placeholder: PostgreSQL then sees one condition where a statement repeats one
+ * (the tenant of the ability's rule and the request's tenant, say), instead of a run-time check that the two
+ * parameters are equal on every row (issue 9: a third of the order count's time). Without a cast, or for a value
+ * that is not a string, number or boolean, every `add` is its own parameter.
+ */
 export class SqlParams {
   readonly values: unknown[] = [];
+  readonly #placeholders = new Map<string, string>();
 
   add(value: unknown, type?: string): string {
+    const key = type && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') ? `${type}:${typeof value}:${value}` : undefined;
+    const known = key === undefined ? undefined : this.#placeholders.get(key);
+    if (known) return known;
     this.values.push(value);
-    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+    const placeholder = type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+    if (key !== undefined) this.#placeholders.set(key, placeholder);
+    return placeholder;
   }
 
   /** An instant as a value for a `timestamp` column: stored in UTC, as Prisma stores it. */
