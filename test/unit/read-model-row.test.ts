@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
-import { COLUMNS_ONLY, markReadModelRow } from '../../src/db/read-model-row.ts';
+import { COLUMNS_ONLY, readModelPrototype, type ReadModelLoads } from '../../src/db/read-model-row.ts';
 import { getSchema } from '../../src/schema.ts';
 
 // src/builder.ts: the prisma plugin's resolvers answer an object the read model built from the object itself, without
 // the plugin's per-row lookup of where the row's planned data is (issue 9). The lookup needs the request's context
 // and the field's path, so a field resolved here with neither answered from the object; one that went the plugin's
 // way fails. The order-list tests (test/order/order-list-sql.test.ts) compare whole answers with Prisma's.
+// As the read model builds its objects: on a prototype that carries the mark.
+const markReadModelRow = <T extends object>(object: T, loads: ReadModelLoads): T => Object.assign(Object.create(readModelPrototype(loads)) as T, object);
+
 describe('fields of an object the read model built', () => {
   const schema = getSchema();
   const field = (type: string, name: string) => (schema.getType(type) as GraphQLObjectType).getFields()[name]!;
