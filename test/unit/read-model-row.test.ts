@@ -7,6 +7,7 @@ import { getSchema } from '../../src/schema.ts';
 // the plugin's per-row lookup of where the row's planned data is (issue 9). The lookup needs the request's context
 // and the field's path, so a field resolved here with neither answered from the object; one that went the plugin's
 // way fails. The order-list tests (test/order/order-list-sql.test.ts) compare whole answers with Prisma's.
+
 // As the read model builds its objects: on a prototype that carries the mark.
 const markReadModelRow = <T extends object>(object: T, loads: ReadModelLoads): T => Object.assign(Object.create(readModelPrototype(loads)) as T, object);
 
