@@ -4,10 +4,12 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin, { PothosPrismaPlugin } from '@pothos/plugin-prisma';
 import RelayPlugin, { encodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { GraphQLResolveInfo } from 'graphql';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
 import type { Action, SubjectName } from './auth/ability.ts';
 import type { Context } from './context.ts';
+import { fallBack, inCompiledRun } from './compiled-queries.ts';
 import { readModelLoads } from './db/read-model-row.ts';
 
 export const builder = new SchemaBuilder<{
@@ -96,7 +98,8 @@ type GlobalIdResolve = (parent: unknown, args: unknown, context: Context, info: 
  * The prisma plugin's resolvers answer an object a read model built from the object itself (src/db/read-model-row.ts
  * says when that is exact): the plugin's per-row lookup of where the row's planned data is, and the scope it records
  * for the fields below, are skipped for those fields and those rows only. Every other wrapper (authorization scopes,
- * errors) still runs, and every other row and field goes the plugin's way.
+ * errors) still runs, and every other row and field goes the plugin's way; in a compiled run (src/compiled-queries.ts)
+ * such a field below the root sends the operation back to the usual executor, as the plugin's lookup needs it.
  */
 type Resolver = (parent: unknown, args: unknown, context: unknown, info: unknown) => unknown;
 interface PrismaFieldConfig {
@@ -111,9 +114,12 @@ prismaPlugin.wrapResolve = function wrapResolve(this: unknown, resolver: Resolve
   if (wrapped === resolver) return wrapped;
   const columns = selectsOnlyColumns(fieldConfig.extensions?.pothosPrismaSelect);
   const load = fieldConfig.extensions?.readModelLoad as string | undefined;
-  if (!columns && !load) return wrapped;
   return (parent, args, context, info) => {
-    const loads = readModelLoads(parent);
-    return loads && (columns || loads[load!] === true) ? resolver(parent, args, context, info) : wrapped(parent, args, context, info);
+    const loads = columns || load ? readModelLoads(parent) : undefined;
+    if (loads && (columns || loads[load!] === true)) return resolver(parent, args, context, info);
+    // Below the root the plugin's lookup needs graphql-js's shared path objects: a compiled run starts again the usual
+    // way (src/compiled-queries.ts).
+    if ((info as GraphQLResolveInfo).path.prev !== undefined && inCompiledRun(context)) throw fallBack(context);
+    return wrapped(parent, args, context, info);
   };
 };

@@ -10,6 +10,7 @@ import { SIGNATURE_HEADERS, verifySignedRequest } from './auth/authenticate.ts';
 import { SIGNED_REQUEST_MAX_BODY_BYTES, type IdentityOptions } from './auth/config.ts';
 import { createIdentityServices } from './auth/identity-services.ts';
 import type { Viewer } from './auth/viewer.ts';
+import { useCompiledQueries } from './compiled-queries.ts';
 import { createContext, type AppServices, type Context, type RequestSource } from './context.ts';
 import { openDatabase, type Database, type DatabaseTarget } from './db/database.ts';
 import { AppError } from './errors.ts';
@@ -129,7 +130,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     },
     landingPage: false,
     healthCheckEndpoint: false as never,
-    plugins: [useStableErrorCodes(), useRelayKick(app.events)],
+    plugins: [useStableErrorCodes(), useRelayKick(app.events), useCompiledQueries()],
   });
 
   // JSON POSTs skip Yoga's fetch layer where the answer is the same (src/http/fast-graphql.ts); off for comparison.

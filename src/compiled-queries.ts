@@ -1,0 +1,121 @@
+/**
+ * Queries executed by graphql-jit where that answers exactly as graphql-tools' executor would (issue 9).
+ *
+ * graphql-jit compiles an operation once into code that completes its results without the executor's generic walk
+ * per field (argument values, field collection, completion by type), which on an order-list page is about a sixth
+ * of the server's CPU. It answers as the executor does, with one exception here: the prisma plugin finds what a
+ * parent row loaded for its fields by the identity of the `info.path` objects graphql-js shares between a field and
+ * its children, and graphql-jit builds a fresh path object for every resolver call, so below the root the plugin
+ * would never find it and would load the rows again, or fail. So a compiled run may only reach prisma fields the
+ * plugin is not needed for: root fields (nothing above them to look up), and fields of objects a read model built
+ * (src/db/read-model-row.ts, src/builder.ts). Any other prisma field throws {@link CompiledRunFallback} in a
+ * compiled run (src/builder.ts), and the operation is executed again by the usual executor from the start: a query
+ * reads only, so the second run answers as a single run of the executor would. What the first run loaded is lost
+ * work (the root field's statements run twice), so an operation that has fallen back more often than it completed
+ * compiled runs the usual way, and compiled only every 64th time: an operation over Prisma's rows pays the lost work
+ * about once in 64, and one that fell back for a request the read model did not cover (a search with LIKE wildcards)
+ * gets its compiled runs back soon.
+ *
+ * Only queries: mutations and subscriptions always go the usual way. An operation is compiled on its second
+ * execution, so a query sent once costs no compilation; the compiled code lives as long as Yoga's parse cache keeps
+ * the document. Variables are coerced first as the executor coerces them; an operation whose variables fail goes
+ * the usual way, so its errors are the executor's.
+ */
+import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { Plugin } from 'graphql-yoga';
+
+const COMPILED_RUN = Symbol('compiled run');
+/** An operation that falls back more often than it completes compiled is tried compiled again every this many runs. */
+const RETRY_EVERY = 64;
+
+interface Run {
+  fellBack: boolean;
+}
+
+interface Operation {
+  executions: number;
+  completed: number;
+  fallbacks: number;
+  /** undefined until compiled; null when graphql-jit refused it. */
+  compiled?: CompiledQuery | null;
+}
+
+/** Thrown by a resolver that cannot answer in a compiled run; the operation then runs again the usual way. */
+export class CompiledRunFallback extends Error {
+  constructor() {
+    super('This field is answered by the usual executor; the operation runs again.');
+  }
+}
+
+/** Whether `context` is the context of a compiled run (and so the caller must not rely on `info.path` identity). */
+export function inCompiledRun(context: unknown): boolean {
+  return typeof context === 'object' && context !== null && COMPILED_RUN in context;
+}
+
+/** Marks the compiled run of `context` as one to repeat the usual way, and answers the error to throw. */
+export function fallBack(context: unknown): CompiledRunFallback {
+  const run = (context as { [COMPILED_RUN]?: Run })[COMPILED_RUN];
+  if (run) run.fellBack = true;
+  return new CompiledRunFallback();
+}
+
+/** Compiled runs since start: completed, and repeated the usual way (for tests and profiles). */
+export const compiledRuns = { completed: 0, fallbacks: 0 };
+
+const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
+
+function operationOf(document: DocumentNode, name: string): Operation {
+  let byName = operations.get(document);
+  if (!byName) operations.set(document, (byName = new Map()));
+  let operation = byName.get(name);
+  if (!operation) byName.set(name, (operation = { executions: 0, completed: 0, fallbacks: 0 }));
+  return operation;
+}
+
+function compiledOf(operation: Operation, args: ExecutionArgs, definition: OperationDefinitionNode): CompiledQuery | undefined {
+  operation.executions += 1;
+  if (operation.executions < 2 || operation.compiled === null) return undefined;
+  if (operation.fallbacks > operation.completed && operation.executions % RETRY_EVERY !== 0) return undefined;
+  if (operation.compiled === undefined) {
+    const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    operation.compiled = isCompiledQuery(compiled) ? compiled : null;
+  }
+  if (!operation.compiled) return undefined;
+  // Variables the executor would refuse: its errors, not graphql-jit's wording of them.
+  if (definition.variableDefinitions?.length && getVariableValues(args.schema, definition.variableDefinitions, args.variableValues ?? {}).errors) {
+    return undefined;
+  }
+  return operation.compiled;
+}
+
+export function useCompiledQueries(): Plugin {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const definition = getOperationAST(args.document, args.operationName);
+      if (definition?.operation !== 'query') return;
+      const operation = operationOf(args.document, args.operationName ?? '');
+      const compiled = compiledOf(operation, args, definition);
+      if (!compiled) return;
+      setExecuteFn(async (execution: ExecutionArgs) => {
+        const context = execution.contextValue as { [COMPILED_RUN]?: Run };
+        const run: Run = { fellBack: false };
+        context[COMPILED_RUN] = run;
+        let result: Awaited<ReturnType<CompiledQuery['query']>>;
+        try {
+          result = await compiled.query(execution.rootValue, context, execution.variableValues ?? {});
+        } finally {
+          delete context[COMPILED_RUN];
+        }
+        if (!run.fellBack) {
+          operation.completed += 1;
+          compiledRuns.completed += 1;
+          return result;
+        }
+        operation.fallbacks += 1;
+        compiledRuns.fallbacks += 1;
+        return executeFn(execution);
+      });
+    },
+  };
+}
