@@ -50,7 +50,7 @@ export class CompiledRunFallback extends Error {
 
 /** Whether `context` is the context of a compiled run (and so the caller must not rely on `info.path` identity). */
 export function inCompiledRun(context: unknown): boolean {
-  return typeof context === 'object' && context !== null && COMPILED_RUN in context;
+  return typeof context === 'object' && context !== null && (context as { [COMPILED_RUN]?: Run })[COMPILED_RUN] !== undefined;
 }
 
 /** Marks the compiled run of `context` as one to repeat the usual way, and answers the error to throw. */
@@ -105,7 +105,8 @@ export function useCompiledQueries(): Plugin {
         try {
           result = await compiled.query(execution.rootValue, context, execution.variableValues ?? {});
         } finally {
-          delete context[COMPILED_RUN];
+          // Not `delete`: that would turn the context into a dictionary-mode object for the rest of the request.
+          context[COMPILED_RUN] = undefined;
         }
         if (!run.fellBack) {
           operation.completed += 1;
