@@ -34,6 +34,8 @@ interface Run {
 }
 
 interface Operation {
+  /** The operation's definition, found once per document; undefined when the document names none that exists. */
+  definition: OperationDefinitionNode | undefined;
   executions: number;
   completed: number;
   fallbacks: number;
@@ -65,11 +67,11 @@ export const compiledRuns = { completed: 0, fallbacks: 0 };
 
 const operations = new WeakMap<DocumentNode, Map<string, Operation>>();
 
-function operationOf(document: DocumentNode, name: string): Operation {
+function operationOf(document: DocumentNode, name: string | null | undefined): Operation {
   let byName = operations.get(document);
   if (!byName) operations.set(document, (byName = new Map()));
-  let operation = byName.get(name);
-  if (!operation) byName.set(name, (operation = { executions: 0, completed: 0, fallbacks: 0 }));
+  let operation = byName.get(name ?? '');
+  if (!operation) byName.set(name ?? '', (operation = { definition: getOperationAST(document, name) ?? undefined, executions: 0, completed: 0, fallbacks: 0 }));
   return operation;
 }
 
@@ -92,9 +94,9 @@ function compiledOf(operation: Operation, args: ExecutionArgs, definition: Opera
 export function useCompiledQueries(): Plugin {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const definition = getOperationAST(args.document, args.operationName);
+      const operation = operationOf(args.document, args.operationName);
+      const { definition } = operation;
       if (definition?.operation !== 'query') return;
-      const operation = operationOf(args.document, args.operationName ?? '');
       const compiled = compiledOf(operation, args, definition);
       if (!compiled) return;
       setExecuteFn(async (execution: ExecutionArgs) => {

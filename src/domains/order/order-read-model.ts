@@ -181,7 +181,7 @@ function reader(table: Table, fields: readonly string[], prefix: string, loads =
   // JSON string literals; nothing a request sends reaches the code.
   const lines = fields.map((field) => {
     const kind = table.columns[field];
-    if (!Object.hasOwn(table.columns, field) || kind === undefined) throw new Error(`read model: ${field} is not a column of ${table.alias}`);
+    if (kind === undefined || !Object.hasOwn(table.columns, field)) throw new Error(`read model: ${field} is not a column of ${table.alias}`);
     const value = kind === 'decimal' ? 'v === null ? null : new Decimal(v)' : kind === 'time' ? 'v === null ? null : new Date(v)' : 'v';
     return `v = row[${JSON.stringify(`${prefix}${field}`)}]; object[${JSON.stringify(field)}] = ${value};`;
   });
