@@ -11,6 +11,7 @@ import type { Action, SubjectName } from './auth/ability.ts';
 import type { Context } from './context.ts';
 import { fallBack, inCompiledRun } from './compiled-queries.ts';
 import { readModelLoads } from './db/read-model-row.ts';
+import './prisma-plans.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -113,13 +114,15 @@ prismaPlugin.wrapResolve = function wrapResolve(this: unknown, resolver: Resolve
   const wrapped = wrapPrismaResolve.call(this, resolver, fieldConfig);
   if (wrapped === resolver) return wrapped;
   const columns = selectsOnlyColumns(fieldConfig.extensions?.pothosPrismaSelect);
-  const load = fieldConfig.extensions?.readModelLoad as string | undefined;
+  const load = fieldConfig.extensions?.readModelLoad as string | readonly string[] | undefined;
+  const needs = typeof load === 'string' ? [load] : load;
   return (parent, args, context, info) => {
-    const loads = columns || load ? readModelLoads(parent) : undefined;
-    if (loads && (columns || loads[load!] === true)) return resolver(parent, args, context, info);
+    const loads = columns || needs ? readModelLoads(parent) : undefined;
+    if (loads && (columns || needs!.every((name) => loads[name] === true))) return resolver(parent, args, context, info);
     // Below the root the plugin's lookup needs graphql-js's shared path objects: a compiled run starts again the usual
     // way (src/compiled-queries.ts).
     if ((info as GraphQLResolveInfo).path.prev !== undefined && inCompiledRun(context)) throw fallBack(context);
     return wrapped(parent, args, context, info);
   };
 };
+

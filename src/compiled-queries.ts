@@ -1,5 +1,5 @@
 /**
- * Queries executed by graphql-jit where that answers exactly as graphql-tools' executor would (issue 9).
+ * Queries and mutations executed by graphql-jit where that answers exactly as graphql-tools' executor would (issue 9).
  *
  * graphql-jit compiles an operation once into code that completes its results without the executor's generic walk
  * per field (argument values, field collection, completion by type), which on an order-list page is about a sixth
@@ -9,29 +9,49 @@
  * would never find it and would load the rows again, or fail. So a compiled run may only reach prisma fields the
  * plugin is not needed for: root fields (nothing above them to look up), and fields of objects a read model built
  * (src/db/read-model-row.ts, src/builder.ts). Any other prisma field throws {@link CompiledRunFallback} in a
- * compiled run (src/builder.ts), and the operation is executed again by the usual executor from the start: a query
- * reads only, so the second run answers as a single run of the executor would. What the first run loaded is lost
- * work (the root field's statements run twice), so an operation that has fallen back more often than it completed
- * compiled runs the usual way, and compiled only every 64th time: an operation over Prisma's rows pays the lost work
- * about once in 64, and one that fell back for a request the read model did not cover (a search with LIKE wildcards)
- * gets its compiled runs back soon.
+ * compiled run (src/builder.ts), and the operation is executed again by the usual executor:
+ * - a query from the start: it reads only, so the second run answers as a single run of the executor would;
+ * - a mutation with its root fields answered by what they resolved to in the compiled run (their writes are done, and
+ *   must not be done twice): the mutation type's resolvers are wrapped to record that in a compiled run and replay it
+ *   in the run after, so only the fields below are completed again.
+ * What the first run completed is lost work (for a query, its root fields' statements run twice), so an operation
+ * that has fallen back more often than it completed runs the usual way, and compiled only every 64th time: an
+ * operation over Prisma's rows pays the lost work about once in 64, and one that fell back for a request the read
+ * model did not cover (a search with LIKE wildcards) gets its compiled runs back soon.
  *
- * Only queries: mutations and subscriptions always go the usual way. An operation is compiled on its second
- * execution, so a query sent once costs no compilation; the compiled code lives as long as Yoga's parse cache keeps
- * the document. Variables are coerced first as the executor coerces them; an operation whose variables fail goes
- * the usual way, so its errors are the executor's.
+ * Subscriptions always go the usual way. An operation is compiled on its second execution, so an operation sent once
+ * costs no compilation; the compiled code lives as long as Yoga's parse cache keeps the document. Variables are
+ * coerced first as the executor coerces them; an operation whose variables fail goes the usual way, so its errors
+ * are the executor's.
  */
-import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
+import {
+  getOperationAST,
+  getVariableValues,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 const COMPILED_RUN = Symbol('compiled run');
+const REPLAY = Symbol('replayed root fields');
 /** An operation that falls back more often than it completes compiled is tried compiled again every this many runs. */
 const RETRY_EVERY = 64;
 
 interface Run {
   fellBack: boolean;
+  /** A mutation's root fields as they resolved in the compiled run, by response key: the run the usual way replays them. */
+  roots?: Map<string, RootResult>;
 }
+
+/** What a root field's resolver gave: its value (or promise), or what it threw. */
+type RootResult = { value: unknown } | { thrown: unknown };
+
+type Marked = { [COMPILED_RUN]?: Run; [REPLAY]?: Map<string, RootResult> };
 
 interface Operation {
   /** The operation's definition, found once per document; undefined when the document names none that exists. */
@@ -91,17 +111,53 @@ function compiledOf(operation: Operation, args: ExecutionArgs, definition: Opera
   return operation.compiled;
 }
 
+/**
+ * The mutation type's resolvers, wrapped once per schema so that a mutation's root field resolves once per request:
+ * a compiled run records what each root field gave, and the run the usual way after a fallback answers each root
+ * field with that instead of resolving it again, so its writes happen once and only the fields below are completed
+ * again. Outside those two runs the wrapper only calls the resolver.
+ */
+const replayable = new WeakSet<GraphQLSchema>();
+function replayMutationRoots(schema: GraphQLSchema): void {
+  if (replayable.has(schema)) return;
+  replayable.add(schema);
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? ((source, _args, _context, info) => (source as Record<string, unknown> | null)?.[info.fieldName]);
+    field.resolve = (source, args, context, info: GraphQLResolveInfo) => {
+      const marked = context as Marked;
+      const key = String(info.path.key);
+      const replayed = marked[REPLAY]?.get(key);
+      if (replayed) {
+        if ('thrown' in replayed) throw replayed.thrown;
+        return replayed.value;
+      }
+      const roots = marked[COMPILED_RUN]?.roots;
+      if (!roots) return resolve(source, args, context, info);
+      try {
+        const value = resolve(source, args, context, info);
+        roots.set(key, { value });
+        return value;
+      } catch (thrown) {
+        roots.set(key, { thrown });
+        throw thrown;
+      }
+    };
+  }
+}
+
 export function useCompiledQueries(): Plugin {
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const operation = operationOf(args.document, args.operationName);
       const { definition } = operation;
-      if (definition?.operation !== 'query') return;
+      if (definition?.operation !== 'query' && definition?.operation !== 'mutation') return;
       const compiled = compiledOf(operation, args, definition);
       if (!compiled) return;
+      const mutation = definition.operation === 'mutation';
+      if (mutation) replayMutationRoots(args.schema);
       setExecuteFn(async (execution: ExecutionArgs) => {
-        const context = execution.contextValue as { [COMPILED_RUN]?: Run };
-        const run: Run = { fellBack: false };
+        const context = execution.contextValue as Marked;
+        const run: Run = { fellBack: false, roots: mutation ? new Map() : undefined };
         context[COMPILED_RUN] = run;
         let result: Awaited<ReturnType<CompiledQuery['query']>>;
         try {
@@ -117,7 +173,13 @@ export function useCompiledQueries(): Plugin {
         }
         operation.fallbacks += 1;
         compiledRuns.fallbacks += 1;
-        return executeFn(execution);
+        if (!run.roots) return executeFn(execution);
+        context[REPLAY] = run.roots;
+        try {
+          return await executeFn(execution);
+        } finally {
+          context[REPLAY] = undefined;
+        }
       });
     },
   };

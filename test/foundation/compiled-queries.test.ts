@@ -1,7 +1,8 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderDocument, OrdersDocument, TenantCatalogueDocument } from '../../schema/generated/graphql.ts';
+import { CreateOrderDocument, OrderDocument, OrdersDocument, SubmitOrderDocument, TenantCatalogueDocument } from '../../schema/generated/graphql.ts';
 import { compiledRuns } from '../../src/compiled-queries.ts';
+import { prismaPlans } from '../../src/prisma-plans.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
@@ -11,6 +12,7 @@ import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } f
 let server: TestServer;
 const tokens: Record<string, string> = {};
 let orderId = '';
+let productId = '';
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -19,6 +21,7 @@ beforeAll(async () => {
     ['bidder', 'hunan', DEMO.BIDDER],
   ]));
   const products = await productIdsOf(server, ['hunan']);
+  productId = products['hn-demo-insurer-bid-bond']!;
   for (let i = 0; i < 3; i += 1) {
     const section = await publishSection(server, tokens.admin!);
     const order = expectOrder(
@@ -39,6 +42,32 @@ async function post(token: string | undefined, query: string, variables: Record<
   });
   return response.text();
 }
+
+/** What a run of `posts` did compiled: completed, and repeated the usual way. */
+async function counted<T>(posts: () => Promise<T>) {
+  const before = { ...compiledRuns };
+  const result = await posts();
+  return { result, completed: compiledRuns.completed - before.completed, fallbacks: compiledRuns.fallbacks - before.fallbacks };
+}
+
+/** An answer without what differs between two orders: ids, numbers, section codes, references and times. */
+const sameButIds = (body: string) =>
+  body
+    .replace(/"(id|number|code|reference)":"[^"]*"/g, '"$1":"…"')
+    .replace(/"(\w+At)":"[^"]*"/g, '"$1":"…"');
+
+/** Rows a created order left: the order, its timeline and the events of its outbox. */
+async function rowsOf(sectionId: string) {
+  const rows = await server.database.sql.query<{ orders: number; events: number; outbox: number }>(
+    `SELECT count(DISTINCT o.id)::int AS orders, count(DISTINCT e.id)::int AS events,
+            (SELECT count(*)::int FROM "DomainEvent" d WHERE d."aggregateId" IN (SELECT id FROM "GuaranteeOrder" WHERE "sectionId" = $1::uuid)) AS outbox
+       FROM "GuaranteeOrder" o LEFT JOIN "OrderEvent" e ON e."orderId" = o.id WHERE o."sectionId" = $1::uuid`,
+    [sectionId],
+  );
+  return rows[0]!;
+}
+
+const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]!;
 
 /** Runs `query` three times (a distinct text each test, so a new document), and what the compiled runs did meanwhile. */
 async function thrice(token: string | undefined, query: string, variables: Record<string, unknown>) {
@@ -80,5 +109,81 @@ describe('compiled queries', () => {
     expect(refused.completed + refused.fallbacks).toBe(0);
     expect(new Set(refused.bodies).size).toBe(1);
     expect(JSON.parse(refused.bodies[0]!).errors[0].message).toContain('Int cannot represent non-integer value: "ten"');
+  });
+
+  it('run a mutation compiled from its second execution, answering as the executor did, and writing once', async () => {
+    const create = `${print(CreateOrderDocument)}\n# compiled: create`;
+    const submitText = `${print(SubmitOrderDocument)}\n# compiled: submit`;
+    const sections: string[] = [];
+    for (let i = 0; i < 3; i += 1) sections.push((await publishSection(server, tokens.admin!)).id);
+    const plans = { ...prismaPlans };
+    const runs = await counted(async () => {
+      const bodies: string[] = [];
+      for (const sectionId of sections) {
+        const created = await post(tokens.bidder, create, { input: { sectionId, productId, handlerName: '李经办', handlerMobile: '13912345678' } });
+        const id = (JSON.parse(created) as { data: { createOrder: { id: string } } }).data.createOrder.id;
+        bodies.push(created, await post(tokens.bidder, submitText, { input: { orderId: id, noticeVersion: '2025.04-demo', termsVersion: '2025.04-demo' } }));
+      }
+      return bodies;
+    });
+    // The second and third of each ran compiled, and nothing in OrderFields sent them back to the executor.
+    expect(runs.completed).toBe(4);
+    expect(runs.fallbacks).toBe(0);
+    // Each document's root field was planned once, its plan kept and played again for the next two (src/prisma-plans.ts).
+    expect({ planned: prismaPlans.planned - plans.planned, reused: prismaPlans.reused - plans.reused }).toEqual({ planned: 2, reused: 4 });
+    const [create1, submit1, ...rest] = runs.result.map(sameButIds);
+    expect(create1).toContain('"status":"DRAFT"');
+    expect(create1).toContain('"paymentInstructions":{');
+    expect(submit1).toContain('"status":"AWAITING_PAYMENT"');
+    expect(rest).toEqual([create1, submit1, create1, submit1]);
+    for (const sectionId of sections) expect(await rowsOf(rawId(sectionId))).toEqual({ orders: 1, events: 2, outbox: 2 });
+  });
+
+  it('complete a compiled mutation again the usual way where a field below needs the prisma plugin, without writing twice', async () => {
+    // `paymentProblems` goes the prisma plugin's way: the compiled run falls back after the order was written.
+    const create = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { __typename ... on GuaranteeOrder { id status paymentProblems { id } timeline { action toStatus } } ... on Error { code } } }`;
+    const sections: string[] = [];
+    for (let i = 0; i < 3; i += 1) sections.push((await publishSection(server, tokens.admin!)).id);
+    const runs = await counted(async () => {
+      const bodies: string[] = [];
+      for (const sectionId of sections) bodies.push(await post(tokens.bidder, create, { input: { sectionId, productId, handlerName: '李经办', handlerMobile: '13912345678' } }));
+      return bodies;
+    });
+    // The second ran compiled and fell back; having fallen back more often than completed, the third ran the usual way.
+    expect(runs.fallbacks).toBe(1);
+    expect(runs.completed).toBe(0);
+    const bodies = runs.result.map(sameButIds);
+    expect(bodies[0]).toBe('{"data":{"createOrder":{"__typename":"GuaranteeOrder","id":"…","status":"DRAFT","paymentProblems":[],"timeline":[{"action":"CREATE","toStatus":"DRAFT"}]}}}');
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[2]).toBe(bodies[0]);
+    for (const sectionId of sections) expect(await rowsOf(rawId(sectionId))).toEqual({ orders: 1, events: 1, outbox: 1 });
+  });
+
+  it('answer a refused compiled mutation as the executor does, and write nothing', async () => {
+    const create = `${print(CreateOrderDocument)}\n# compiled: refused create`;
+    const section = (await publishSection(server, tokens.admin!)).id;
+    const input = { sectionId: section, productId, handlerName: '李经办', handlerMobile: '13912345678' };
+    const first = await post(tokens.bidder, create, { input });
+    const refused = await counted(async () => [await post(tokens.bidder, create, { input }), await post(tokens.bidder, create, { input: { ...input, handlerMobile: '123' } })]);
+    expect(refused.completed).toBe(2);
+    expect(JSON.parse(refused.result[0]!).data.createOrder.code).toBe('ORDER_ALREADY_LIVE');
+    expect(JSON.parse(refused.result[1]!).data.createOrder).toMatchObject({ code: 'MOBILE_MALFORMED', field: 'input.handlerMobile' });
+    expect(first).toContain('"status":"DRAFT"');
+    expect(await rowsOf(rawId(section))).toEqual({ orders: 1, events: 1, outbox: 1 });
+  });
+
+  it("keep a root field's plan per values of the variables its selection uses, and no more", async () => {
+    const query = `query($id: ID!, $timeline: Boolean!) { order(id: $id) { id status timeline @include(if: $timeline) { action } } }`;
+    const before = { ...prismaPlans };
+    const withTimeline = await post(tokens.bidder, query, { id: orderId, timeline: true });
+    const without = await post(tokens.bidder, query, { id: orderId, timeline: false });
+    const again = await post(tokens.bidder, query, { id: orderId, timeline: true });
+    // Another viewer, whose walk reads nothing of the context here: the kept plan, played with that viewer's context.
+    const asAdmin = await post(tokens.admin, query, { id: orderId, timeline: false });
+    expect(withTimeline).toContain('"timeline":[{"action":"CREATE"}');
+    expect(without).not.toContain('timeline');
+    expect(again).toBe(withTimeline);
+    expect(asAdmin).toBe(without);
+    expect({ planned: prismaPlans.planned - before.planned, reused: prismaPlans.reused - before.reused }).toEqual({ planned: 2, reused: 2 });
   });
 });

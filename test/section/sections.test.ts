@@ -8,6 +8,7 @@ import {
   type PublishSectionInput,
 } from '../../schema/generated/graphql.ts';
 import { DEMO_ENTERPRISES } from '../../src/domains/identity/demo-seed.ts';
+import { prismaPlans } from '../../src/prisma-plans.ts';
 import { startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 
@@ -139,5 +140,14 @@ describe('registration (Quzhou)', () => {
     expect(registerForSection).toMatchObject({ registered: true });
     const bad = await as('qzBidder').request(RegisterForSectionDocument, { input: { sectionId: section.id, contactName: '张三', contactMobile: '123' } });
     expect(bad.registerForSection).toMatchObject({ code: 'MOBILE_MALFORMED', field: 'input.contactMobile' });
+    // `registered` selects by the viewer's enterprise (it reads the context): its plan is made for each request, never
+    // kept from another viewer's (src/prisma-plans.ts).
+    const before = { ...prismaPlans };
+    for (let i = 0; i < 2; i += 1) {
+      expect((await as('qzBidder').request(SectionDocument, { id: section.id })).section?.registered).toBe(true);
+      expect((await as('qzAdmin').request(SectionDocument, { id: section.id })).section?.registered).toBe(false);
+    }
+    expect(prismaPlans.planned - before.planned).toBe(4);
+    expect(prismaPlans.reused - before.reused).toBe(0);
   });
 });

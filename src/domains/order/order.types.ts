@@ -156,6 +156,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     paymentInstructions: t.field({
       type: PaymentInstructions,
       select: { paymentReference: true, premium: true, tenantId: true, product: { select: { code: true, tenantId: true } }, institution: { select: { code: true } } },
+      extensions: { readModelLoad: ['product', 'institution'] },
       resolve: (o, _, ctx) => {
         const institution = ctx.tenants.byId(o.tenantId)?.config.institutions.find((i) => i.code === o.institution.code);
         return {

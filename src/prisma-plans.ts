@@ -1,0 +1,177 @@
+/**
+ * The prisma plugin's plan of a root `t.prismaField`, made once per field of a document (and values of the variables
+ * its selection uses) instead of on every request (issue 9).
+ *
+ * For each root prisma field the plugin walks the field's selection against the schema and folds what every field
+ * beneath selects into one query (`queryFromInfo`): for a mutation answering with an order, about a ninth of the
+ * server's CPU per mutation, and the same walk on every request of the same operation. The walk depends on the
+ * document, the schema, the values of the variables used beneath the field (arguments of nested fields, `@skip`,
+ * `@include`) and whatever the select and query callbacks read; the one thing per request the plugin does with the
+ * plan is `plan.query()`, which builds the query object and records on the request's context where each field's
+ * data will be (the lookup its fields make for rows Prisma loaded). So the settled plan is kept and `query()` is
+ * called on it per request, with the request's context; the plugin's own `Plan` is built for this (its entry point
+ * takes the resolver's `info` so "a cached plan" scopes each execution, and a play of a settled plan reuses it).
+ *
+ * A plan is kept only when the walk read nothing of the context: the callbacks get a proxy of it while it is planned,
+ * and one that touches it (`accessibleBy(ctx.ability, …)`, the viewer's enterprise) makes the field planned on every
+ * request as before. A callback must otherwise be a function of its arguments (which the variables' values in the
+ * key cover): none reads the time or other state. Only root fields, only one field node per response key, at most
+ * {@link MAX_VARIANTS} variable values per field node; kept as long as the document is (a WeakMap on its nodes).
+ *
+ * Everything else is the plugin's `prismaField`: the resolver is called with the query, the usage check of
+ * `onUnusedQuery` applies (tests), a plan that is asynchronous (an async select) is awaited and not kept. The plugin's
+ * adapter and usage check are imported by file (its package exports neither), the modules it runs itself; its
+ * version is pinned in package.json.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isThenable, PothosError, RootFieldBuilder } from '@pothos/core';
+import { getRefFromModel } from '@pothos/plugin-prisma';
+import { Plan } from '@pothos/selection-mapper';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
+import type { builder } from './builder.ts';
+
+type Query = Record<string, unknown>;
+type Adapter = Parameters<typeof Plan.fromInfo>[0];
+// The package's `require` entry (lib/index.js) locates it; the modules are its ES build's, which `import` runs.
+const pluginModule = (file: string) => pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('@pothos/plugin-prisma')), '../esm/util', file)).href;
+const { prismaAdapter } = (await import(pluginModule('adapter.js'))) as { prismaAdapter: Adapter };
+const { wrapWithUsageCheck, isUsed } = (await import(pluginModule('usage.js'))) as {
+  wrapWithUsageCheck: (query: Query) => Query;
+  isUsed: (query: Query) => boolean;
+};
+
+/** Variable values of one field node kept at most: a field whose selection's variables vary more is planned each time. */
+const MAX_VARIANTS = 16;
+
+interface FieldPlans {
+  /** The variables the field's selection uses (not its own arguments), sorted. */
+  variables: readonly string[];
+  /** Settled plans by the JSON of those variables' values; null: the walk read the context, so never kept. */
+  plans: Map<string, SettledPlan | null>;
+}
+type SettledPlan = Plan<unknown, Query> & { context: unknown };
+
+const byFieldNode = new WeakMap<FieldNode, FieldPlans>();
+
+/** Plans made and plans reused since start (for tests). */
+export const prismaPlans = { planned: 0, reused: 0 };
+
+/** The variables a selection set uses, through its fragments (each once). */
+function variablesOf(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, into = new Set<string>(), fragments = new Set<string>()): Set<string> {
+  const value = (node: ValueNode): void => {
+    if (node.kind === Kind.VARIABLE) into.add(node.name.value);
+    else if (node.kind === Kind.LIST) node.values.forEach(value);
+    else if (node.kind === Kind.OBJECT) node.fields.forEach((field) => value(field.value));
+  };
+  for (const selection of selectionSet?.selections ?? []) {
+    for (const directive of selection.directives ?? []) directive.arguments?.forEach((argument) => value(argument.value));
+    if (selection.kind === Kind.FIELD) {
+      selection.arguments?.forEach((argument) => value(argument.value));
+      variablesOf(selection.selectionSet, info, into, fragments);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      variablesOf(selection.selectionSet, info, into, fragments);
+    } else if (!fragments.has(selection.name.value)) {
+      fragments.add(selection.name.value);
+      variablesOf(info.fragments[selection.name.value]?.selectionSet, info, into, fragments);
+    }
+  }
+  return into;
+}
+
+/** A revocable proxy of the context that notes whether anything touched it. */
+function watched(context: object) {
+  const watch = { touched: false };
+  const touch = () => {
+    watch.touched = true;
+  };
+  const { proxy, revoke } = Proxy.revocable(context, {
+    get: (target, key) => (touch(), Reflect.get(target, key)),
+    has: (target, key) => (touch(), Reflect.has(target, key)),
+    ownKeys: (target) => (touch(), Reflect.ownKeys(target)),
+    getOwnPropertyDescriptor: (target, key) => (touch(), Reflect.getOwnPropertyDescriptor(target, key)),
+    set: (target, key, value) => (touch(), Reflect.set(target, key, value)),
+    defineProperty: (target, key, descriptor) => (touch(), Reflect.defineProperty(target, key, descriptor)),
+    deleteProperty: (target, key) => (touch(), Reflect.deleteProperty(target, key)),
+    getPrototypeOf: (target) => (touch(), Reflect.getPrototypeOf(target)),
+  });
+  return { proxy, revoke, watch };
+}
+
+function plan(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, planContext: object) {
+  return Plan.fromInfo(prismaAdapter, { context: planContext, info, path: [], paths: [], skipDeferredFragments }) as SettledPlan | Promise<SettledPlan>;
+}
+
+/** The query of the root prisma field `info` resolves: from a kept plan where there is one. */
+function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined): Query | Promise<Query> {
+  const node = info.fieldNodes[0]!;
+  let field = info.path.prev === undefined && info.fieldNodes.length === 1 ? byFieldNode.get(node) : undefined;
+  if (!field && info.path.prev === undefined && info.fieldNodes.length === 1) {
+    byFieldNode.set(node, (field = { variables: [...variablesOf(node.selectionSet, info)].sort(), plans: new Map() }));
+  }
+  const key = field && JSON.stringify(field.variables.map((name) => info.variableValues[name] ?? null));
+  const kept = field && field.plans.get(key!);
+  if (kept) {
+    prismaPlans.reused += 1;
+    kept.context = context;
+    return kept.query(undefined, info) as Query;
+  }
+  prismaPlans.planned += 1;
+  if (!field || kept === null || field.plans.size >= MAX_VARIANTS) {
+    const made = plan(context, info, skipDeferredFragments, context);
+    return isThenable(made) ? made.then((settled) => settled.query() as Query) : (made.query() as Query);
+  }
+  const { proxy, revoke, watch } = watched(context);
+  const made = plan(context, info, skipDeferredFragments, proxy);
+  if (isThenable(made)) {
+    return made.then((settled) => {
+      revoke();
+      field.plans.set(key!, null);
+      settled.context = context;
+      return settled.query() as Query;
+    });
+  }
+  revoke();
+  field.plans.set(key!, watch.touched ? null : made);
+  made.context = context;
+  return made.query() as Query;
+}
+
+// `t.prismaField` as the plugin defines it (field-builder.js), with the query from plannedQuery.
+type PrismaResolve = (query: Query, parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => unknown;
+type FieldBuilderThis = { builder: typeof builder; field: (options: Record<string, unknown>) => unknown };
+(RootFieldBuilder.prototype as unknown as { prismaField: unknown }).prismaField = function prismaField(
+  this: FieldBuilderThis,
+  { type, resolve, ...options }: { type: unknown; resolve: PrismaResolve },
+) {
+  const schemaBuilder = this.builder;
+  const modelOrRef = Array.isArray(type) ? type[0] : type;
+  const ref = typeof modelOrRef === 'string' ? getRefFromModel(modelOrRef, schemaBuilder as never) : modelOrRef;
+  const onUnusedQuery = schemaBuilder.options.prisma?.onUnusedQuery;
+  const skipDeferredFragments = schemaBuilder.options.prisma?.skipDeferredFragments;
+  const unused = (info: GraphQLResolveInfo) => {
+    if (typeof onUnusedQuery === 'function') return onUnusedQuery(info);
+    const message = `Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`;
+    if (onUnusedQuery === 'error') throw new PothosError(message);
+    if (onUnusedQuery === 'warn') console.warn(message);
+  };
+  const run = (query: Query, parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => {
+    if (!onUnusedQuery) return resolve(query, parent, args, context, info);
+    const checked = wrapWithUsageCheck(query);
+    const result = resolve(checked, parent, args, context, info);
+    const check = <T>(value: T): T => {
+      if (!isUsed(checked)) unused(info);
+      return value;
+    };
+    return isThenable(result) ? result.then(check) : check(result);
+  };
+  return this.field({
+    ...options,
+    type: Array.isArray(type) ? [ref] : ref,
+    resolve: (parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => {
+      const query = plannedQuery(context, info, skipDeferredFragments);
+      return isThenable(query) ? query.then((settled) => run(settled, parent, args, context, info)) : run(query, parent, args, context, info);
+    },
+  });
+};
