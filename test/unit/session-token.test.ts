@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sessionKey, signSessionToken, verifySessionToken } from '../../src/auth/session-token.ts';
 
 // Session tokens are signed with jose and verified with node:crypto's HMAC (every request verifies one). The verifier
@@ -52,5 +52,35 @@ describe('session tokens', () => {
       'a.b',
     ];
     for (const candidate of refused) expect(await verifySessionToken(key, candidate), candidate).toBe('invalid');
+  });
+
+  describe('verified before', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('answer as the first verification did, and check the times on every use', async () => {
+      const soon = await signSessionToken(key, { ...claims, expiresAt: new Date(Date.now() + 60_000) });
+      const first = await verifySessionToken(key, soon);
+      expect(first).toMatchObject({ sessionId: claims.sessionId, role: 'BIDDER' });
+      expect(await verifySessionToken(key, soon)).toEqual(first);
+      // The same token, looked up, past its expiry; and one whose nbf has not come yet, then has.
+      vi.useFakeTimers({ now: Date.now() + 61_000 });
+      expect(await verifySessionToken(key, soon)).toBe('expired');
+      vi.useRealTimers();
+      const later = handMade({ alg: 'HS256' }, { ...goodPayload(), nbf: now() + 30 });
+      expect(await verifySessionToken(key, later)).toBe('invalid');
+      vi.useFakeTimers({ now: Date.now() + 31_000 });
+      expect(await verifySessionToken(key, later)).toMatchObject({ sessionId: claims.sessionId });
+    });
+
+    it('refuse what differs from a verified token by a character, and a verified token under another key', async () => {
+      const token = await signSessionToken(key, claims);
+      expect(await verifySessionToken(key, token)).toMatchObject({ sessionId: claims.sessionId });
+      // The signature's first character (its last carries unused bits).
+      const at = token.lastIndexOf('.') + 1;
+      const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+      expect(await verifySessionToken(key, changed)).toBe('invalid');
+      expect(await verifySessionToken(sessionKey('y'.repeat(64)), token)).toBe('invalid');
+      expect(await verifySessionToken(key, token)).toMatchObject({ sessionId: claims.sessionId });
+    });
   });
 });
