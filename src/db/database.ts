@@ -8,6 +8,7 @@ import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { applyMigrations } from './migrations.ts';
 import type { Sql } from './sql.ts';
+import './pg-rows.ts';
 
 /** Where the data lives: a PostgreSQL server, or an embedded PGlite (a directory, or an instance a test made). */
 export type DatabaseTarget =
