@@ -151,10 +151,11 @@ export function useCompiledQueries(): Plugin {
       const operation = operationOf(args.document, args.operationName);
       const { definition } = operation;
       if (definition?.operation !== 'query' && definition?.operation !== 'mutation') return;
+      const mutation = definition.operation === 'mutation';
+      // Before any compilation, so compiled code can only ever call the wrapped resolvers.
+      if (mutation) replayMutationRoots(args.schema);
       const compiled = compiledOf(operation, args, definition);
       if (!compiled) return;
-      const mutation = definition.operation === 'mutation';
-      if (mutation) replayMutationRoots(args.schema);
       setExecuteFn(async (execution: ExecutionArgs) => {
         const context = execution.contextValue as Marked;
         const run: Run = { fellBack: false, roots: mutation ? new Map() : undefined };
