@@ -80,6 +80,16 @@ function variablesOf(selectionSet: SelectionSetNode | undefined, info: GraphQLRe
   return into;
 }
 
+/** The key of the variables' values, or undefined where one has no JSON (a BigInt, a cycle): then planned each time. */
+function keyOf(variables: readonly string[], values: GraphQLResolveInfo['variableValues']): string | undefined {
+  if (variables.length === 0) return '';
+  try {
+    return JSON.stringify(variables.map((name) => values[name] ?? null));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A revocable proxy of the context that notes whether anything touched it. */
 function watched(context: object) {
   const watch = { touched: false };
@@ -99,41 +109,41 @@ function watched(context: object) {
   return { proxy, revoke, watch };
 }
 
-function plan(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, planContext: object) {
-  return Plan.fromInfo(prismaAdapter, { context: planContext, info, path: [], paths: [], skipDeferredFragments }) as SettledPlan | Promise<SettledPlan>;
+/** The plugin's plan of the field, as `queryFromInfo` makes it, its callbacks given `context`. */
+function plan(info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, context: object) {
+  return Plan.fromInfo(prismaAdapter, { context, info, path: [], paths: [], skipDeferredFragments }) as SettledPlan | Promise<SettledPlan>;
 }
 
 /** The query of the root prisma field `info` resolves: from a kept plan where there is one. */
 function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined): Query | Promise<Query> {
   const node = info.fieldNodes[0]!;
-  let field = info.path.prev === undefined && info.fieldNodes.length === 1 ? byFieldNode.get(node) : undefined;
-  if (!field && info.path.prev === undefined && info.fieldNodes.length === 1) {
-    byFieldNode.set(node, (field = { variables: [...variablesOf(node.selectionSet, info)].sort(), plans: new Map() }));
-  }
-  const key = field && JSON.stringify(field.variables.map((name) => info.variableValues[name] ?? null));
-  const kept = field && field.plans.get(key!);
+  const keepable = info.path.prev === undefined && info.fieldNodes.length === 1;
+  let field = keepable ? byFieldNode.get(node) : undefined;
+  if (keepable && !field) byFieldNode.set(node, (field = { variables: [...variablesOf(node.selectionSet, info)].sort(), plans: new Map() }));
+  const key = field && keyOf(field.variables, info.variableValues);
+  const kept = field && key !== undefined ? field.plans.get(key) : undefined;
   if (kept) {
     prismaPlans.reused += 1;
     kept.context = context;
     return kept.query(undefined, info) as Query;
   }
   prismaPlans.planned += 1;
-  if (!field || kept === null || field.plans.size >= MAX_VARIANTS) {
-    const made = plan(context, info, skipDeferredFragments, context);
+  if (!field || key === undefined || kept === null || field.plans.size >= MAX_VARIANTS) {
+    const made = plan(info, skipDeferredFragments, context);
     return isThenable(made) ? made.then((settled) => settled.query() as Query) : (made.query() as Query);
   }
   const { proxy, revoke, watch } = watched(context);
-  const made = plan(context, info, skipDeferredFragments, proxy);
+  const made = plan(info, skipDeferredFragments, proxy);
   if (isThenable(made)) {
     return made.then((settled) => {
       revoke();
-      field.plans.set(key!, null);
+      field.plans.set(key, null);
       settled.context = context;
       return settled.query() as Query;
     });
   }
   revoke();
-  field.plans.set(key!, watch.touched ? null : made);
+  field.plans.set(key, watch.touched ? null : made);
   made.context = context;
   return made.query() as Query;
 }
