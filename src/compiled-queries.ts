@@ -25,6 +25,7 @@
  * are the executor's.
  */
 import {
+  defaultFieldResolver,
   getOperationAST,
   getVariableValues,
   type DocumentNode,
@@ -72,12 +73,12 @@ export class CompiledRunFallback extends Error {
 
 /** Whether `context` is the context of a compiled run (and so the caller must not rely on `info.path` identity). */
 export function inCompiledRun(context: unknown): boolean {
-  return typeof context === 'object' && context !== null && (context as { [COMPILED_RUN]?: Run })[COMPILED_RUN] !== undefined;
+  return typeof context === 'object' && context !== null && (context as Marked)[COMPILED_RUN] !== undefined;
 }
 
 /** Marks the compiled run of `context` as one to repeat the usual way, and answers the error to throw. */
 export function fallBack(context: unknown): CompiledRunFallback {
-  const run = (context as { [COMPILED_RUN]?: Run })[COMPILED_RUN];
+  const run = (context as Marked)[COMPILED_RUN];
   if (run) run.fellBack = true;
   return new CompiledRunFallback();
 }
@@ -122,7 +123,7 @@ function replayMutationRoots(schema: GraphQLSchema): void {
   if (replayable.has(schema)) return;
   replayable.add(schema);
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
-    const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? ((source, _args, _context, info) => (source as Record<string, unknown> | null)?.[info.fieldName]);
+    const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, args, context, info: GraphQLResolveInfo) => {
       const marked = context as Marked;
       const key = String(info.path.key);

@@ -128,24 +128,19 @@ function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFra
     return kept.query(undefined, info) as Query;
   }
   prismaPlans.planned += 1;
-  if (!field || key === undefined || kept === null || field.plans.size >= MAX_VARIANTS) {
-    const made = plan(info, skipDeferredFragments, context);
-    return isThenable(made) ? made.then((settled) => settled.query() as Query) : (made.query() as Query);
-  }
-  const { proxy, revoke, watch } = watched(context);
-  const made = plan(info, skipDeferredFragments, proxy);
-  if (isThenable(made)) {
-    return made.then((settled) => {
-      revoke();
-      field.plans.set(key, null);
-      settled.context = context;
-      return settled.query() as Query;
-    });
-  }
-  revoke();
-  field.plans.set(key, watch.touched ? null : made);
-  made.context = context;
-  return made.query() as Query;
+  // Planned with a watched context where the plan may be kept; kept if planning was synchronous and touched nothing.
+  const keep = field !== undefined && key !== undefined && kept === undefined && field.plans.size < MAX_VARIANTS;
+  const watch = keep ? watched(context) : undefined;
+  const settle = (made: SettledPlan, synchronous: boolean) => {
+    if (watch) {
+      watch.revoke();
+      field!.plans.set(key!, synchronous && !watch.watch.touched ? made : null);
+    }
+    made.context = context;
+    return made.query() as Query;
+  };
+  const made = plan(info, skipDeferredFragments, watch?.proxy ?? context);
+  return isThenable(made) ? made.then((settled) => settle(settled, false)) : settle(made, true);
 }
 
 // `t.prismaField` as the plugin defines it (field-builder.js), with the query from plannedQuery.

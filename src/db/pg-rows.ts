@@ -26,14 +26,12 @@ interface ResultInternals {
   fields: FieldDescription[];
   _types: TypeSource | undefined;
   _parsers: Parser[] | undefined;
-  _prebuiltEmptyResultObject: Record<string, null> | null;
   rowAsArray: boolean;
   parseRow(rowData: Array<string | null>): unknown;
 }
 interface Shape {
   parsers: Parser[];
-  prebuilt: Record<string, null>;
-  parseRow: (this: ResultInternals, rowData: Array<string | null>) => Record<string, unknown>;
+  parseRow: (rowData: Array<string | null>) => Record<string, unknown>;
 }
 
 const prototype = pg.Result.prototype as unknown as ResultInternals & { addFields(fields: FieldDescription[]): void };
@@ -51,14 +49,12 @@ function isLongLived(types: TypeSource | undefined): types is TypeSource {
 
 function shapeOf(types: TypeSource, fields: FieldDescription[]): Shape {
   const parsers = fields.map((field) => types.getTypeParser(field.dataTypeID, 'text'));
-  const prebuilt: Record<string, null> = {};
-  for (const field of fields) prebuilt[field.name] = null;
   // Each column name once, in the order of its first occurrence, with the value of its last (as pg's assignments give).
   const last = new Map<string, number>();
   fields.forEach((field, i) => last.set(field.name, i));
   const properties = [...last].map(([name, i]) => `${JSON.stringify(name)}: v[${i}] === null ? null : p[${i}](v[${i}])`);
   const build = new Function('p', `return function parseRow(v) { return { ${properties.join(', ')} }; };`)(parsers) as Shape['parseRow'];
-  return { parsers, prebuilt, parseRow: build };
+  return { parsers, parseRow: build };
 }
 
 prototype.addFields = function addFields(this: ResultInternals, fields: FieldDescription[]) {
@@ -78,7 +74,7 @@ prototype.addFields = function addFields(this: ResultInternals, fields: FieldDes
     if (byColumns.size < MAX_SHAPES) byColumns.set(key, shape);
   }
   this.fields = fields;
+  // pg's empty row (`_prebuiltEmptyResultObject`) is read only by its own parseRow, which these results do not use.
   this._parsers = shape.parsers;
-  this._prebuiltEmptyResultObject = shape.prebuilt;
   if (!this.rowAsArray) this.parseRow = shape.parseRow;
 };
