@@ -8,6 +8,45 @@ describe('order numbers', () => {
     const number = orderNumber('TBaoHanZKXJ', new Date('2025-04-25T06:27:55Z'), 'Asia/Shanghai');
     expect(number).toMatch(/^TBaoHanZKXJ20250425142755\d{5}$/);
   });
+
+  it('read the local time as ICU does, across daylight-saving changes and odd offsets', () => {
+    const zones = ['Asia/Shanghai', 'Asia/Urumqi', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham'];
+    const icu = (formatter: Intl.DateTimeFormat, ms: number) => {
+      const parts = Object.fromEntries(formatter.formatToParts(ms).map((part) => [part.type, part.value]));
+      return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`;
+    };
+    const offsetOf = (local: string, ms: number) =>
+      Date.UTC(+local.slice(0, 4), +local.slice(4, 6) - 1, +local.slice(6, 8), +local.slice(8, 10), +local.slice(10, 12), +local.slice(12, 14)) - Math.floor(ms / 1000) * 1000;
+    const mismatches: string[] = [];
+    const check = (zone: string, formatter: Intl.DateTimeFormat, ms: number) => {
+      const expected = icu(formatter, ms);
+      const actual = orderNumber('P', new Date(ms), zone).slice(1, 15);
+      if (actual !== expected) mismatches.push(`${zone} ${new Date(ms).toISOString()}: ${actual} against ${expected}`);
+      return offsetOf(expected, ms);
+    };
+    // Every 3 h 7 min 11 s through two years (both seasons' changes in every zone, the minutes and seconds varying);
+    // where the offset changed since the last sample, the change found to the second and the half hour around it.
+    const STEP = 11_231_000;
+    for (const zone of zones) {
+      const formatter = new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+      let before: number | undefined;
+      for (let ms = Date.UTC(2025, 0, 1, 0, 0, 7); ms < Date.UTC(2027, 0, 1); ms += STEP) {
+        const offset = check(zone, formatter, ms);
+        if (before !== undefined && offset !== before) {
+          let [low, high] = [ms - STEP, ms];
+          while (high - low > 1000) {
+            const middle = low + Math.floor((high - low) / 2000) * 1000;
+            if (offsetOf(icu(formatter, middle), middle) === before) low = middle;
+            else high = middle;
+          }
+          for (let s = high - 3000; s <= high + 3000; s += 1000) check(zone, formatter, s);
+          for (let s = high - 900_000; s <= high + 900_000; s += 7000) check(zone, formatter, s);
+        }
+        before = offset;
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  });
 });
 
 describe('the order state table', () => {
