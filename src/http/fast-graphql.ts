@@ -27,8 +27,21 @@ const PROCESSORS = [
   { kind: 'regular', mediaTypes: ['application/graphql-response+json', 'application/json'] },
 ] as const;
 
-/** The media type Yoga would answer a single (non-streamed) result with, or undefined when it would not use JSON. */
+/**
+ * The media type Yoga would answer a single (non-streamed) result with, or undefined when it would not use JSON.
+ * Remembered per Accept header (a front end sends the same one all day), at most {@link MAX_ACCEPTS} of them.
+ */
 export function regularMediaType(accept: string | undefined): string | undefined {
+  const known = mediaTypes.get(accept);
+  if (known !== undefined || mediaTypes.has(accept)) return known;
+  const mediaType = chooseMediaType(accept);
+  if (mediaTypes.size < MAX_ACCEPTS) mediaTypes.set(accept, mediaType);
+  return mediaType;
+}
+const MAX_ACCEPTS = 256;
+const mediaTypes = new Map<string | undefined, string | undefined>();
+
+function chooseMediaType(accept: string | undefined): string | undefined {
   const requested: string[] = [];
   for (const entry of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
     const [mediaType, ...params] = entry.split(';');
