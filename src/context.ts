@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import { abilityFor, type AppAbility } from './auth/ability.ts';
+import { defineAbilityFor, type AppAbility } from './auth/ability.ts';
 import { authenticateToken } from './auth/authenticate.ts';
 import type { IdentityServices } from './auth/identity-services.ts';
 import type { Viewer } from './auth/viewer.ts';
@@ -104,7 +104,7 @@ export async function createContext(app: AppServices, source: RequestSource): Pr
     events: app.events,
     tenant,
     viewer,
-    ability: abilityFor(viewer, app.tenants),
+    ability: defineAbilityFor(viewer, app.tenants),
     clientAddress: source.clientAddress,
     identity: app.identity,
     sealingMasterKey: app.sealingMasterKey,

@@ -132,25 +132,3 @@ export function defineAbilityFor(viewer: Viewer | undefined, tenants: TenantRegi
   }
   return builder.build();
 }
-
-/**
- * The request's ability: {@link defineAbilityFor}, made once per viewer's facts and tenant registry and handed to
- * each request of the same facts (issue 9). The rules are a function of those two alone (no rule reads the time or
- * any other state), and CASL compiles a rule's conditions the first time it checks them, on each ability: building
- * and compiling them anew was 3 % of a mutation's CPU. The key is every field of the viewer, which is read from the
- * session row on every request, so a changed role or a revoked session never meets an ability made before. Nothing
- * changes an ability after it is built (no `update`). At most {@link MAX_ABILITIES} per registry, then begun again.
- */
-export function abilityFor(viewer: Viewer | undefined, tenants: TenantRegistry): AppAbility {
-  let byViewer = abilities.get(tenants);
-  if (!byViewer) abilities.set(tenants, (byViewer = new Map()));
-  const key = viewer === undefined ? '' : JSON.stringify(viewer);
-  let ability = byViewer.get(key);
-  if (!ability) {
-    if (byViewer.size >= MAX_ABILITIES) byViewer.clear();
-    byViewer.set(key, (ability = defineAbilityFor(viewer, tenants)));
-  }
-  return ability;
-}
-const MAX_ABILITIES = 10_000;
-const abilities = new WeakMap<TenantRegistry, Map<string, AppAbility>>();
