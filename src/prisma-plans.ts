@@ -55,6 +55,15 @@ type SettledPlan = Plan<unknown, Query> & { context: unknown };
 
 const byFieldNode = new WeakMap<FieldNode, FieldPlans>();
 
+/**
+ * The kept plan a query object was played from: the same plan makes the same query, so what a caller derives from the
+ * query alone (the read model's SQL plan) may be kept per plan instead of worked out from the query's JSON.
+ */
+const playedFrom = new WeakMap<Query, object>();
+export function keptPlanOf(query: unknown): object | undefined {
+  return typeof query === 'object' && query !== null ? playedFrom.get(query as Query) : undefined;
+}
+
 /** Plans made and plans reused since start (for tests). */
 export const prismaPlans = { planned: 0, reused: 0 };
 
@@ -125,7 +134,9 @@ function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFra
   if (kept) {
     prismaPlans.reused += 1;
     kept.context = context;
-    return kept.query(undefined, info) as Query;
+    const query = kept.query(undefined, info) as Query;
+    playedFrom.set(query, kept);
+    return query;
   }
   prismaPlans.planned += 1;
   // Planned with a watched context where the plan may be kept; kept if planning was synchronous and touched nothing.
@@ -164,6 +175,9 @@ type FieldBuilderThis = { builder: typeof builder; field: (options: Record<strin
   const run = (query: Query, parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => {
     if (!onUnusedQuery) return resolve(query, parent, args, context, info);
     const checked = wrapWithUsageCheck(query);
+    // The check's copy stands for the same kept plan (tests run with the check, so they play this path too).
+    const played = playedFrom.get(query);
+    if (played) playedFrom.set(checked, played);
     const result = resolve(checked, parent, args, context, info);
     const check = <T>(value: T): T => {
       if (!isUsed(checked)) unused(info);

@@ -3,19 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateOrderDocument, OrderDocument, OrdersDocument, SubmitOrderDocument, TenantCatalogueDocument } from '../../schema/generated/graphql.ts';
 import { compiledRuns } from '../../src/compiled-queries.ts';
 import { prismaPlans } from '../../src/prisma-plans.ts';
-import { startTestServer, type TestServer } from '../support/harness.ts';
+import { requestStatements, startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogins } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, productIdsOf, publishSection, submit } from '../support/orders.ts';
 
 // src/compiled-queries.ts: queries run compiled by graphql-jit from their second execution on, where that answers as
 // graphql-tools' executor does; a query whose fields need the prisma plugin's lookup runs again the usual way.
 let server: TestServer;
+const queries: string[] = [];
 const tokens: Record<string, string> = {};
 let orderId = '';
 let productId = '';
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ onQuery: (sql) => queries.push(sql) });
   Object.assign(tokens, await smsLogins(server, [
     ['admin', 'hunan', DEMO.ADMIN],
     ['bidder', 'hunan', DEMO.BIDDER],
@@ -170,6 +171,26 @@ describe('compiled queries', () => {
     expect(JSON.parse(refused.result[1]!).data.createOrder).toMatchObject({ code: 'MOBILE_MALFORMED', field: 'input.handlerMobile' });
     expect(first).toContain('"status":"DRAFT"');
     expect(await rowsOf(rawId(section))).toEqual({ orders: 1, events: 1, outbox: 1 });
+  });
+
+  it("play each kept plan with the read model's plan of its own selection", async () => {
+    const query = `query($id: ID!, $more: Boolean!) { order(id: $id) { id status number @include(if: $more) handlerName @include(if: $more) timeline @include(if: $more) { action } } } # played`;
+    // Executions 1 and 2 plan a variant each (the first runs the usual way); 3 and 4 play them, compiled. The read
+    // model keeps its SQL plan per played plan: the fourth must get the one with the columns, not the third's.
+    const runs = await counted(async () => [
+      await post(tokens.bidder, query, { id: orderId, more: false }),
+      await post(tokens.bidder, query, { id: orderId, more: true }),
+      await post(tokens.bidder, query, { id: orderId, more: false }),
+      await post(tokens.bidder, query, { id: orderId, more: true }),
+    ]);
+    // And in its one statement (beside the session's): with another's plan, the columns would be loaded again.
+    const fourth = await requestStatements(queries, () => post(tokens.bidder, query, { id: orderId, more: true }));
+    expect(fourth.result).toBe(runs.result[1]);
+    expect(fourth.statements).toHaveLength(2);
+    expect(runs.result[3]).toBe(runs.result[1]);
+    expect(runs.result[3]).toMatch(/"number":"[^"]+","handlerName":"[^"]+","timeline":\[\{"action":"CREATE"\}/);
+    expect(runs.result[2]).toBe(runs.result[0]);
+    expect({ completed: runs.completed, fallbacks: runs.fallbacks }).toEqual({ completed: 3, fallbacks: 0 });
   });
 
   it("keep a root field's plan per values of the variables its selection uses, and no more", async () => {

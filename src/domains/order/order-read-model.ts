@@ -22,6 +22,7 @@ import { whereToSql, type ColumnType } from '../../db/where-sql.ts';
 import { accessibleBy } from '../../auth/ability.ts';
 import { Decimal } from '../catalog/money.ts';
 import { UUID } from '../common/formats.ts';
+import { keptPlanOf } from '../../prisma-plans.ts';
 
 export interface OrderListArgs {
   status?: readonly OrderStatus[] | null;
@@ -314,9 +315,17 @@ function planFor(select: unknown): Plan | undefined {
 
 /** Plans by selection: a list's selection repeats from request to request. Bounded, since clients choose selections. */
 const plans = new Map<string, Plan | null>();
+const byPlayed = new WeakMap<object, Plan | null>();
 const MAX_PLANS = 200;
 
-function cachedPlan(select: unknown): Plan | undefined {
+function cachedPlan(select: unknown, query: Record<string, unknown>): Plan | undefined {
+  // A query played from a kept prisma plan: its plan kept beside it, without the JSON of the selection.
+  const played = keptPlanOf(query);
+  if (played) {
+    let plan = byPlayed.get(played);
+    if (plan === undefined) byPlayed.set(played, (plan = cachedPlan(select, {}) ?? null));
+    return plan ?? undefined;
+  }
   const key = JSON.stringify(select);
   let plan = plans.get(key);
   if (plan === undefined) {
@@ -350,7 +359,7 @@ export async function orderPage(ctx: Context, query: Record<string, unknown>, ar
   if (!ctx.sqlReadModels) return undefined;
   const { take, skip = 0, cursor, select, ...rest } = query;
   if (Object.keys(rest).length > 0 || !Number.isInteger(take) || (take as number) <= 0 || !Number.isInteger(skip) || (skip as number) < 0) return undefined;
-  const plan = cachedPlan(select);
+  const plan = cachedPlan(select, query);
   if (!plan) return undefined;
   let cursorId: string | undefined;
   if (cursor !== undefined) {
@@ -389,7 +398,7 @@ export async function orderCount(ctx: Context, args: OrderListArgs): Promise<num
 function onePlan(ctx: Pick<Context, 'sqlReadModels'>, query: Record<string, unknown> | undefined): Plan | undefined {
   if (!query || !ctx.sqlReadModels) return undefined;
   const { select, ...rest } = query;
-  return Object.keys(rest).length === 0 ? cachedPlan(select) : undefined;
+  return Object.keys(rest).length === 0 ? cachedPlan(select, query) : undefined;
 }
 
 /**
