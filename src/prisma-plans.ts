@@ -60,8 +60,8 @@ const byFieldNode = new WeakMap<FieldNode, FieldPlans>();
  * query alone (the read model's SQL plan) may be kept per plan instead of worked out from the query's JSON.
  */
 const playedFrom = new WeakMap<Query, object>();
-export function keptPlanOf(query: unknown): object | undefined {
-  return typeof query === 'object' && query !== null ? playedFrom.get(query as Query) : undefined;
+export function keptPlanOf(query: Query): object | undefined {
+  return playedFrom.get(query);
 }
 
 /** Plans made and plans reused since start (for tests). */

@@ -24,7 +24,7 @@ const two = (n: number) => (n < 10 ? `0${n}` : String(n));
  */
 const QUARTER = 15 * 60_000;
 const offsets = new Map<string, { quarter: number; offset: number }>();
-export function offsetAt(timeZone: string, ms: number): number {
+function offsetAt(timeZone: string, ms: number): number {
   const quarter = Math.floor(ms / QUARTER);
   const known = offsets.get(timeZone);
   if (known?.quarter === quarter) return known.offset;

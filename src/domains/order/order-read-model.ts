@@ -315,17 +315,19 @@ function planFor(select: unknown): Plan | undefined {
 
 /** Plans by selection: a list's selection repeats from request to request. Bounded, since clients choose selections. */
 const plans = new Map<string, Plan | null>();
-const byPlayed = new WeakMap<object, Plan | null>();
 const MAX_PLANS = 200;
+/** Plans by the kept prisma plan a query was played from (src/prisma-plans.ts), which always makes the same selection. */
+const byPlayed = new WeakMap<object, Plan | null>();
 
 function cachedPlan(select: unknown, query: Record<string, unknown>): Plan | undefined {
-  // A query played from a kept prisma plan: its plan kept beside it, without the JSON of the selection.
   const played = keptPlanOf(query);
-  if (played) {
-    let plan = byPlayed.get(played);
-    if (plan === undefined) byPlayed.set(played, (plan = cachedPlan(select, {}) ?? null));
-    return plan ?? undefined;
-  }
+  if (!played) return planBySelection(select);
+  let plan = byPlayed.get(played);
+  if (plan === undefined) byPlayed.set(played, (plan = planBySelection(select) ?? null));
+  return plan ?? undefined;
+}
+
+function planBySelection(select: unknown): Plan | undefined {
   const key = JSON.stringify(select);
   let plan = plans.get(key);
   if (plan === undefined) {
