@@ -7,7 +7,8 @@
  *    hunan-changsha, and free sections for the creation run.
  * 3. Starts the real server (scripts/bench/serve.ts, production options, no onQuery) and the reference
  *    (scripts/bench/reference.ts: node:http + pg) as child processes, checks both answer the page with the same JSON,
- *    warms up, then drives each with autocannon at CONNECTIONS connections for SECONDS seconds: `{ __typename }`,
+ *    warms up (the page and the trivial query; before the creation rounds, creation for BENCH_CREATE_WARM seconds,
+ *    5 by default, on each), then drives each with autocannon at CONNECTIONS connections for SECONDS seconds: `{ __typename }`,
  *    the bidder's order-list page (50 orders with section, institution, product and latest event; the real server's
  *    RSS after each round), then createOrder + submitOrder. Each in three rounds, each round the reference and then
  *    the real server, so the machine's drift weighs on both sides of a round's ratio; the row is the median round.
@@ -47,8 +48,13 @@ const ORDERS = Number(process.env.ORDERS ?? 3000);
 const PAGE = 50;
 /** Rounds per phase: each the reference, then the real server. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_ONLY ? 1 : 3));
-/** Free sections for each server's creation rounds: the reference's three rounds at 700 orders/s take 21 000. */
-const CREATION_SECTIONS = 30_000;
+/** Seconds of creation each server runs before the creation rounds (BENCH_CREATE_WARM). */
+const CREATE_WARM_SECONDS = Number(process.env.BENCH_CREATE_WARM ?? 5);
+/**
+ * Free sections for each server's creation warm-up and rounds: the reference's warm-up and three rounds at 850
+ * orders/s take 30 000.
+ */
+const CREATION_SECTIONS = 36_000;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SESSION_SECRET = randomBytes(32).toString('hex');
 
@@ -380,10 +386,17 @@ try {
       }
       console.log('the reference answers createOrder and submitOrder with the same JSON as the API (but for ids, numbers and times)');
       const documents = { create: CREATE_QUERY, submit: SUBMIT_QUERY };
+      const createOn = (url: string, sectionIds: string[], seconds: number) =>
+        createAndSubmit(url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds }, seconds, CONNECTIONS);
+      // The mutations' code is cold until here (the warm-up above is of the page and the trivial query): V8 would
+      // still be compiling it during the first round, and graphql-jit compiles an operation on its second run.
+      console.log(`warming up creation (${CREATE_WARM_SECONDS} s each)…`);
+      await createOn(real.url, freeSections, CREATE_WARM_SECONDS);
+      await createOn(reference.url, referenceSections, CREATE_WARM_SECONDS);
       const creation = await rounds(
         'create',
-        () => createAndSubmit(reference.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: referenceSections }, SECONDS, CONNECTIONS),
-        () => createAndSubmit(real.url, xinjiang.bidderToken, documents, { productId: xinjiang.productId, sectionIds: freeSections }, SECONDS, CONNECTIONS),
+        () => createOn(reference.url, referenceSections, SECONDS),
+        () => createOn(real.url, freeSections, SECONDS),
       );
       report({ name: 'createOrder + submitOrder', ...creation, sql: create + submit });
       console.log(`  order creation: ${creation.ordersPerSecond} orders/s (rounds ${creation.ratios.length})`);
