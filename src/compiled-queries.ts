@@ -21,14 +21,19 @@
  *
  * Subscriptions always go the usual way. An operation is compiled on its second execution, so an operation sent once
  * costs no compilation; the compiled code lives as long as Yoga's parse cache keeps the document. Variables are
- * coerced first as the executor coerces them; an operation whose variables fail goes the usual way, so its errors
- * are the executor's.
+ * coerced by graphql-jit's compiled coercion, which refuses what graphql-js refuses but for an array where an input
+ * object belongs ({@link arrayForInputObject}, checked before; test/unit/variable-coercion.test.ts); when either
+ * refuses, nothing has run and the operation goes the usual way, so its errors are the executor's.
  */
 import {
   defaultFieldResolver,
   getOperationAST,
-  getVariableValues,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  typeFromAST,
   type DocumentNode,
+  type GraphQLInputType,
   type ExecutionArgs,
   type GraphQLFieldResolver,
   type GraphQLResolveInfo,
@@ -62,6 +67,8 @@ interface Operation {
   fallbacks: number;
   /** undefined until compiled; null when graphql-jit refused it. */
   compiled?: CompiledQuery | null;
+  /** The variables' types, by name, once compiled (for {@link arrayForInputObject}). */
+  variableTypes?: Array<[string, GraphQLInputType]>;
 }
 
 /** Thrown by a resolver that cannot answer in a compiled run; the operation then runs again the usual way. */
@@ -96,20 +103,45 @@ function operationOf(document: DocumentNode, name: string | null | undefined): O
   return operation;
 }
 
-function compiledOf(operation: Operation, args: ExecutionArgs, definition: OperationDefinitionNode): CompiledQuery | undefined {
+function compiledOf(operation: Operation, args: ExecutionArgs): CompiledQuery | undefined {
   operation.executions += 1;
   if (operation.executions < 2 || operation.compiled === null) return undefined;
   if (operation.fallbacks > operation.completed && operation.executions % RETRY_EVERY !== 0) return undefined;
   if (operation.compiled === undefined) {
     const compiled = compileQuery(args.schema, args.document, args.operationName ?? undefined);
     operation.compiled = isCompiledQuery(compiled) ? compiled : null;
+    operation.variableTypes = (operation.definition?.variableDefinitions ?? []).map((definition) => [
+      definition.variable.name.value,
+      typeFromAST(args.schema, definition.type) as GraphQLInputType,
+    ]);
   }
   if (!operation.compiled) return undefined;
-  // Variables the executor would refuse: its errors, not graphql-jit's wording of them.
-  if (definition.variableDefinitions?.length && getVariableValues(args.schema, definition.variableDefinitions, args.variableValues ?? {}).errors) {
-    return undefined;
-  }
+  const variables = args.variableValues ?? {};
+  for (const [name, type] of operation.variableTypes!) if (arrayForInputObject(type, variables[name])) return undefined;
   return operation.compiled;
+}
+
+/**
+ * Whether `value`, of input type `type`, has an array where an input object belongs, at any depth. graphql-jit takes
+ * one as an object (of no fields); graphql-js refuses it, so such variables go to the executor for its error. That is
+ * the one value graphql-jit's coercion accepts and graphql-js's refuses (test/unit/variable-coercion.test.ts).
+ */
+export function arrayForInputObject(type: GraphQLInputType, value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (isNonNullType(type)) return arrayForInputObject(type.ofType as GraphQLInputType, value);
+  if (isListType(type)) {
+    const item = type.ofType as GraphQLInputType;
+    return Array.isArray(value) ? value.some((element) => arrayForInputObject(item, element)) : arrayForInputObject(item, value);
+  }
+  if (!isInputObjectType(type)) return false;
+  if (Array.isArray(value)) return true;
+  if (typeof value !== 'object') return false;
+  const fields = type.getFields();
+  for (const key in value) {
+    const field = fields[key];
+    if (field && arrayForInputObject(field.type, (value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 /**
@@ -155,7 +187,7 @@ export function useCompiledQueries(): Plugin {
       const mutation = definition.operation === 'mutation';
       // Before any compilation, so compiled code can only ever call the wrapped resolvers.
       if (mutation) replayMutationRoots(args.schema);
-      const compiled = compiledOf(operation, args, definition);
+      const compiled = compiledOf(operation, args);
       if (!compiled) return;
       setExecuteFn(async (execution: ExecutionArgs) => {
         const context = execution.contextValue as Marked;
@@ -168,6 +200,8 @@ export function useCompiledQueries(): Plugin {
           // Not `delete`: that would turn the context into a dictionary-mode object for the rest of the request.
           context[COMPILED_RUN] = undefined;
         }
+        // Variables graphql-jit refused: nothing ran, and the executor answers with its own errors (its wording).
+        if (!('data' in result)) return executeFn(execution);
         if (!run.fellBack) {
           operation.completed += 1;
           compiledRuns.completed += 1;
