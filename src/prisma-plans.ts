@@ -8,9 +8,11 @@
  * document, the schema, the values of the variables used beneath the field (arguments of nested fields, `@skip`,
  * `@include`) and whatever the select and query callbacks read; the one thing per request the plugin does with the
  * plan is `plan.query()`, which builds the query object and records on the request's context where each field's
- * data will be (the lookup its fields make for rows Prisma loaded). So the settled plan is kept and `query()` is
- * called on it per request, with the request's context; the plugin's own `Plan` is built for this (its entry point
- * takes the resolver's `info` so "a cached plan" scopes each execution, and a play of a settled plan reuses it).
+ * data will be (the lookup its fields make for rows Prisma loaded). So the settled plan is kept; per request only its
+ * mappings are recorded on the request's context (`setLoaderMappings`, as `query()` records them), and the query
+ * object, the same for every play of the plan, is made once and shared, deeply frozen so that no caller can change
+ * it for the requests after (the plugin's own `Plan` is built for this: its entry point takes the resolver's `info`
+ * so "a cached plan" scopes each execution, and a play of a settled plan reuses it).
  *
  * A plan is kept only when the walk read nothing of the context: the callbacks get a proxy of it while it is planned,
  * and one that touches it (`accessibleBy(ctx.ability, …)`, the viewer's enterprise) makes the field planned on every
@@ -28,7 +30,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isThenable, PothosError, RootFieldBuilder } from '@pothos/core';
 import { getRefFromModel } from '@pothos/plugin-prisma';
-import { Plan } from '@pothos/selection-mapper';
+import { Plan, setLoaderMappings } from '@pothos/selection-mapper';
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { builder } from './builder.ts';
 
@@ -51,7 +53,18 @@ interface FieldPlans {
   /** Settled plans by the JSON of those variables' values; null: the walk read the context, so never kept. */
   plans: Map<string, SettledPlan | null>;
 }
-type SettledPlan = Plan<unknown, Query> & { context: unknown };
+/** A settled plan, with the query it makes once it has made one (frozen: every request of the plan gets it). */
+type SettledPlan = Plan<unknown, Query> & { context: unknown; shared?: Query };
+type Mappings = Parameters<typeof setLoaderMappings>[2];
+
+/** `value` and everything in it frozen: a query shared between requests that a caller changed would change them all. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<string | symbol, unknown>)[key]);
+  }
+  return value;
+}
 
 const byFieldNode = new WeakMap<FieldNode, FieldPlans>();
 
@@ -134,8 +147,16 @@ function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFra
   if (kept) {
     prismaPlans.reused += 1;
     kept.context = context;
+    // As `kept.query(undefined, info)`: the settled play's mappings recorded on this request's context, and its node
+    // as a query, which is the same every time: made once, frozen, and handed to every request.
+    const played = (kept as unknown as { played?: { mappings: Mappings } }).played;
+    if (played && kept.shared) {
+      setLoaderMappings(context, info, played.mappings);
+      return kept.shared;
+    }
     const query = kept.query(undefined, info) as Query;
     playedFrom.set(query, kept);
+    if (played) kept.shared = deepFreeze(query);
     return query;
   }
   prismaPlans.planned += 1;
