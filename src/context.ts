@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import { defineAbilityFor, type AppAbility } from './auth/ability.ts';
+import { abilityFor, type AppAbility } from './auth/ability.ts';
 import { authenticateToken } from './auth/authenticate.ts';
 import type { IdentityServices } from './auth/identity-services.ts';
 import type { Viewer } from './auth/viewer.ts';
@@ -44,7 +44,7 @@ export interface Context {
   tenant: TenantContext | undefined;
   /** The logged-in user or signed-in API client; undefined for anonymous requests. */
   viewer: Viewer | undefined;
-  /** What the viewer may do, built once for this request from viewer, active role and tenant (empty if anonymous). */
+  /** What the viewer may do, from viewer, active role and tenant (empty if anonymous); see abilityFor. */
   ability: AppAbility;
   /** The caller's address (socket, or X-Forwarded-For behind a trusted proxy); for rate limits and audit. */
   clientAddress: string | undefined;
@@ -104,7 +104,7 @@ export async function createContext(app: AppServices, source: RequestSource): Pr
     events: app.events,
     tenant,
     viewer,
-    ability: defineAbilityFor(viewer, app.tenants),
+    ability: abilityFor(viewer, app.tenants),
     clientAddress: source.clientAddress,
     identity: app.identity,
     sealingMasterKey: app.sealingMasterKey,

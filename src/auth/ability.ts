@@ -94,6 +94,12 @@ export interface RuleContext {
   tenant: TenantContext;
   /** Ids of the tenants this viewer's role may read: its own tenant, and for a province ADMIN its cities too. */
   readableTenantIds: string[];
+  /**
+   * The time the ability is made at, for a rule that depends on it (sealed until the bid opening). A rule reads the
+   * clock only through this (test/unit/ability-cache.test.ts checks the rules' sources): an ability whose rules
+   * called it is made for its request alone, the others are shared between requests ({@link abilityFor}).
+   */
+  now(): Date;
 }
 
 export type RuleFunction = (can: AbilityBuilder<AppAbility>['can'], context: RuleContext) => void;
@@ -120,15 +126,47 @@ const DOMAIN_RULES: DomainRules[] = [
  * Every condition the rules write includes a tenant id, so no rule reaches another tenant's rows.
  */
 export function defineAbilityFor(viewer: Viewer | undefined, tenants: TenantRegistry): AppAbility {
+  return madeAbility(viewer, tenants).ability;
+}
+
+/** The ability, and whether a rule read the time to make it. */
+function madeAbility(viewer: Viewer | undefined, tenants: TenantRegistry): { ability: AppAbility; readsClock: boolean } {
   const builder = new AbilityBuilder<AppAbility>(createPrismaAbility);
   const tenant = viewer ? tenants.byCode(viewer.tenantCode) : undefined;
+  let at: Date | undefined;
   if (viewer && tenant) {
     const readable = viewer.role === 'ADMIN' ? tenants.withDescendants(tenant.code) : [tenant];
-    const context: RuleContext = { viewer, tenant, readableTenantIds: readable.map((t) => t.id) };
+    const context: RuleContext = { viewer, tenant, readableTenantIds: readable.map((t) => t.id), now: () => (at ??= new Date()) };
     for (const rules of DOMAIN_RULES) {
       rules.any?.(builder.can, context);
       rules[viewer.role]?.(builder.can, context);
     }
   }
-  return builder.build();
+  return { ability: builder.build(), readsClock: at !== undefined };
 }
+
+/**
+ * The request's ability: {@link defineAbilityFor}, shared between the requests of the same viewer's facts and tenant
+ * registry where no rule read the time to make it (issue 9). CASL builds a rule's index and compiles its conditions
+ * on each ability the first time it checks them: anew for every request, that was 3 % of a mutation's CPU. Rules are
+ * functions of the viewer, the tenant registry and {@link RuleContext.now} alone; an ability made with the time (a
+ * tenderee's or an agent's: sealed until opening) is never shared, so it is made for the time of its request. The
+ * key is every field of the viewer, read from the session row on every request, so a changed role or a revoked
+ * session never meets an ability made before. Nothing changes an ability once built (no `update`). At most
+ * {@link MAX_SHARED} per registry, then begun again.
+ */
+export function abilityFor(viewer: Viewer | undefined, tenants: TenantRegistry): AppAbility {
+  let byViewer = shared.get(tenants);
+  if (!byViewer) shared.set(tenants, (byViewer = new Map()));
+  const key = viewer === undefined ? '' : JSON.stringify(viewer);
+  const known = byViewer.get(key);
+  if (known) return known;
+  const { ability, readsClock } = madeAbility(viewer, tenants);
+  if (!readsClock) {
+    if (byViewer.size >= MAX_SHARED) byViewer.clear();
+    byViewer.set(key, ability);
+  }
+  return ability;
+}
+const MAX_SHARED = 10_000;
+const shared = new WeakMap<TenantRegistry, Map<string, AppAbility>>();

@@ -10,11 +10,11 @@ export const guaranteeRules: DomainRules = {
   BIDDER: (can, { viewer, tenant }) => {
     if (viewer.enterpriseId) can('read', 'Guarantee', { tenantId: tenant.id, bidderId: viewer.enterpriseId });
   },
-  TENDEREE: (can, { viewer, tenant }) => {
-    if (viewer.enterpriseId) can('read', 'Guarantee', { tenantId: tenant.id, section: { is: { tendereeId: viewer.enterpriseId, openingAt: { lte: new Date() } } } });
+  TENDEREE: (can, { viewer, tenant, now }) => {
+    if (viewer.enterpriseId) can('read', 'Guarantee', { tenantId: tenant.id, section: { is: { tendereeId: viewer.enterpriseId, openingAt: { lte: now() } } } });
   },
-  AGENT: (can, { viewer, tenant }) => {
-    if (viewer.enterpriseId) can('read', 'Guarantee', { tenantId: tenant.id, section: { is: { agentId: viewer.enterpriseId, openingAt: { lte: new Date() } } } });
+  AGENT: (can, { viewer, tenant, now }) => {
+    if (viewer.enterpriseId) can('read', 'Guarantee', { tenantId: tenant.id, section: { is: { agentId: viewer.enterpriseId, openingAt: { lte: now() } } } });
   },
   INSTITUTION: (can, { viewer, tenant }) => {
     if (viewer.institutionId) can('read', 'Guarantee', { tenantId: tenant.id, institutionId: viewer.institutionId });
