@@ -14,6 +14,7 @@ import { Decimal, formatMoney, quotePremium } from '../../src/domains/catalog/mo
 import { orderNumber } from '../../src/domains/order/order-number.ts';
 import { findOrderTransition, LIVE_STATUSES, type OrderStatus } from '../../src/domains/order/order-states.ts';
 import { loadTenants } from '../../src/tenants/load.ts';
+import { LIVE_DEFAULTS } from '../../src/events/config.ts';
 import type { Session } from './reference.ts';
 
 const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
@@ -81,13 +82,15 @@ export async function orderWrites(pool: pg.Pool) {
   // The relay: one drain at a time, a kick during a drain makes it run once more.
   let draining: Promise<void> | undefined;
   let again = false;
-  const drain = async () => {
+  const drain = async (): Promise<boolean> => {
     const client = await pool.connect();
     try {
       const results = (await client.query(CLAIM)) as unknown as pg.QueryResult[];
       for (const row of results.at(-1)!.rows) bus.emit('event', JSON.stringify(row));
       await client.query('COMMIT');
-      again ||= results.at(-1)!.rows.length === 500;
+      const full = results.at(-1)!.rows.length === 500;
+      again ||= full;
+      return full;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -95,12 +98,15 @@ export async function orderWrites(pool: pg.Pool) {
       client.release();
     }
   };
+  // As the API's relay (LIVE_DEFAULTS.relayGatherMs): kicked during a drain, it waits a moment to take what commits
+  // meanwhile in the same drain; a full batch is followed at once.
   const kick = () => {
     if (draining) return void (again = true);
     draining = (async () => {
       do {
         again = false;
-        await drain();
+        const full = await drain();
+        if (!full && again && LIVE_DEFAULTS.relayGatherMs > 0) await new Promise((resolve) => setTimeout(resolve, LIVE_DEFAULTS.relayGatherMs));
       } while (again);
     })().finally(() => (draining = undefined));
   };

@@ -10,6 +10,13 @@ export interface LiveOptions {
   relayPollMs: number;
   /** Events claimed and published per relay transaction. */
   relayBatchSize: number;
+  /**
+   * When events were committed during a drain, how long the relay waits before the next, so that it takes them in
+   * one transaction with those committed meanwhile (0: at once). A relay woken while idle drains at once: only under
+   * a steady stream of writes are live events up to this much later, and there it saves a drain's round trips and
+   * PostgreSQL's work (issue 9). A full batch (a backlog) is followed at once whatever this says.
+   */
+  relayGatherMs: number;
   /** Open subscriptions one user (or API client) may hold on one instance; the next one is refused. */
   maxSubscriptionsPerViewer: number;
   /**
@@ -27,6 +34,7 @@ export interface LiveOptions {
 export const LIVE_DEFAULTS: LiveOptions = {
   relayPollMs: 1_000,
   relayBatchSize: 500,
+  relayGatherMs: 5,
   maxSubscriptionsPerViewer: 20,
   queueLimit: 1_000,
   sessionRecheckMs: 15_000,

@@ -54,7 +54,7 @@ export async function startLiveEvents(app: AppServices, overrides: Partial<LiveO
   const hub = new LiveHub(app.db, app.log, options);
   const unlisten = await app.events.listen(topic, (payload) => hub.deliver(payload));
   const offReconnect = app.events.onReconnect(() => hub.resyncAll());
-  const relay = startRelay({ sql: app.sql, events: app.events, log: app.log, topic, pollMs: options.relayPollMs, batchSize: options.relayBatchSize });
+  const relay = startRelay({ sql: app.sql, events: app.events, log: app.log, topic, pollMs: options.relayPollMs, batchSize: options.relayBatchSize, gatherMs: options.relayGatherMs });
   let stopping: Promise<void> | undefined;
   const runtime: LiveRuntime = {
     relay,

@@ -5,7 +5,10 @@ import { toPublished, type DomainEventRow } from './outbox.ts';
 import type { EventBus } from './pubsub.ts';
 
 export interface Relay {
-  /** Drain soon (coalesced: a kick during a drain makes it run once more). */
+  /**
+   * Drain soon: at once when idle; a kick during a drain makes it run once more, `gatherMs` after (so that it takes
+   * what commits meanwhile in the same transaction).
+   */
   kick(): void;
   /** Drains everything committed and unpublished now; resolves with how many events went out. */
   drain(): Promise<number>;
@@ -19,6 +22,8 @@ export interface RelayOptions {
   topic: string;
   pollMs: number;
   batchSize: number;
+  /** See LiveOptions.relayGatherMs (default 0: the next drain at once). */
+  gatherMs?: number;
 }
 
 const [RELAY_A, RELAY_B] = ADVISORY_LOCKS.RELAY;
@@ -35,7 +40,7 @@ const [RELAY_A, RELAY_B] = ADVISORY_LOCKS.RELAY;
  * next drain: the start-up drain and the `pollMs` timer are the safety net behind `kick()`.
  */
 export function startRelay(options: RelayOptions): Relay {
-  const { sql, events, log, topic, batchSize } = options;
+  const { sql, events, log, topic, batchSize, gatherMs = 0 } = options;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`relay batch size ${batchSize}: a positive integer`);
   // One round trip opens the drain's transaction, takes the lock and claims the batch (issue 9: through Prisma's
   // interactive transaction a drain was four round trips). A drain stuck past a minute (a broker that never answers)
@@ -64,6 +69,8 @@ export function startRelay(options: RelayOptions): Relay {
       try {
         const published = await drainOnce();
         if (published === batchSize) again = true;
+        // Kicked during the drain: gather what else commits meanwhile into the next one (a backlog goes at once).
+        else if (again && gatherMs > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, gatherMs));
       } catch (error) {
         again = false;
         if (stopped) return;

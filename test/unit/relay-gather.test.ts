@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Sql } from '../../src/db/sql.ts';
+import type { Logger } from '../../src/http/logger.ts';
+import { startRelay } from '../../src/events/relay.ts';
+
+// The relay's gathering (src/events/relay.ts, LiveOptions.relayGatherMs; issue 9): woken while idle it drains at
+// once; kicked during a drain, it waits `gatherMs` and takes everything committed meanwhile in one more drain; after a
+// full batch it drains again at once.
+afterEach(() => vi.useRealTimers());
+
+/** A database whose drains each take `drainMs` and claim what `pending()` says, at most `batchSize`. */
+function fakeDatabase(drainMs: number, pending: () => number, batchSize: number) {
+  const starts: number[] = [];
+  const sql = {
+    transaction: async <R, T>(_statements: string, work: (rows: R[]) => Promise<T>) => {
+      starts.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+      const rows = Array.from({ length: Math.min(pending(), batchSize) }, (_, i) => ({ sequence: String(i + 1), tenantId: 't', type: 'x', aggregateType: 'y', aggregateId: 'z', payload: {}, createdAt: new Date(0) }));
+      return work(rows as R[]);
+    },
+  } as unknown as Sql;
+  return { sql, starts };
+}
+
+const log = { error: (fields: unknown) => { throw new Error(`the relay logged an error: ${String(fields)}`); } } as unknown as Logger;
+const events = { publish: async () => {} };
+
+describe('the relay', () => {
+  it('drains at once when idle, and gathers the kicks of a drain into one drain gatherMs after it', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { sql, starts } = fakeDatabase(10, () => 1, 500);
+    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 20 });
+    expect(starts).toEqual([0]); // the start-up drain, at once
+    await vi.advanceTimersByTimeAsync(100);
+    relay.kick();
+    expect(starts).toEqual([0, 100]); // idle: at once
+    await vi.advanceTimersByTimeAsync(2);
+    relay.kick();
+    relay.kick();
+    relay.kick();
+    await vi.advanceTimersByTimeAsync(200);
+    // The drain ended at 110; the three kicks during it made one drain, 20 ms later.
+    expect(starts).toEqual([0, 100, 130]);
+    await relay.stop();
+  });
+
+  it('follows a full batch at once, whatever gatherMs says', async () => {
+    vi.useFakeTimers({ now: 0 });
+    let left = 25;
+    const { sql, starts } = fakeDatabase(10, () => {
+      const n = Math.min(left, 10);
+      left -= n;
+      return n;
+    }, 10);
+    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 10, gatherMs: 50 });
+    await vi.advanceTimersByTimeAsync(100);
+    // 10, 10, then 5: one drain after another, no wait between.
+    expect(starts).toEqual([0, 10, 20]);
+    await relay.stop();
+  });
+
+  it('with gatherMs 0, drains again at once after a kicked drain', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { sql, starts } = fakeDatabase(10, () => 1, 500);
+    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 0 });
+    await vi.advanceTimersByTimeAsync(2);
+    relay.kick();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(starts).toEqual([0, 10]);
+    await relay.stop();
+  });
+});
