@@ -18,7 +18,8 @@
  * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
  * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per round there), BENCH_NO_README=1,
  * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=typename,page,create (only
- * those phases, one round each unless BENCH_ROUNDS says otherwise, no results written).
+ * those phases, one round each unless BENCH_ROUNDS says otherwise, no results written), BENCH_CREATE_WARM (5: seconds
+ * of creation on each server before the creation rounds).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
