@@ -151,14 +151,15 @@ function madeAbility(viewer: Viewer | undefined, tenants: TenantRegistry): { abi
  * on each ability the first time it checks them: anew for every request, that was 3 % of a mutation's CPU. Rules are
  * functions of the viewer, the tenant registry and {@link RuleContext.now} alone; an ability made with the time (a
  * tenderee's or an agent's: sealed until opening) is never shared, so it is made for the time of its request. The
- * key is every field of the viewer, read from the session row on every request, so a changed role or a revoked
- * session never meets an ability made before. Nothing changes an ability once built (no `update`). At most
- * {@link MAX_SHARED} per registry, then begun again.
+ * key is every field of the viewer but its session id (no rule reads it, and each login would otherwise add an
+ * ability of about 16 KB once checked): the viewer is read from the session row on every request, so a changed role
+ * never meets an ability made before, and a revoked session never gets as far. Nothing changes an ability once built
+ * (no `update`). At most {@link MAX_SHARED} per registry, then begun again (a few MB at most).
  */
 export function abilityFor(viewer: Viewer | undefined, tenants: TenantRegistry): AppAbility {
   let byViewer = shared.get(tenants);
   if (!byViewer) shared.set(tenants, (byViewer = new Map()));
-  const key = viewer === undefined ? '' : JSON.stringify(viewer);
+  const key = viewer === undefined ? '' : JSON.stringify({ ...viewer, sessionId: undefined });
   const known = byViewer.get(key);
   if (known) return known;
   const { ability, readsClock } = madeAbility(viewer, tenants);
@@ -168,5 +169,5 @@ export function abilityFor(viewer: Viewer | undefined, tenants: TenantRegistry):
   }
   return ability;
 }
-const MAX_SHARED = 10_000;
+const MAX_SHARED = 500;
 const shared = new WeakMap<TenantRegistry, Map<string, AppAbility>>();

@@ -64,20 +64,26 @@ export function startRelay(options: RelayOptions): Relay {
   }
 
   async function loop(): Promise<void> {
+    let gathered = false;
     do {
       again = false;
+      gathered = false;
       try {
         const published = await drainOnce();
         if (published === batchSize) again = true;
         // Kicked during the drain: gather what else commits meanwhile into the next one (a backlog goes at once).
-        else if (again && gatherMs > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, gatherMs));
+        // That drain runs even if stop() came during the wait, as it would have run before stop() without one.
+        else if (again && gatherMs > 0 && !stopped) {
+          await new Promise((resolve) => setTimeout(resolve, gatherMs));
+          gathered = true;
+        }
       } catch (error) {
         again = false;
         if (stopped) return;
         log.error({ err: error }, 'event relay: drain failed; the events stay unpublished and are retried');
         return;
       }
-    } while (again && !stopped);
+    } while (again && (!stopped || gathered));
   }
 
   function kick(): void {

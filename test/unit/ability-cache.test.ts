@@ -40,7 +40,19 @@ describe('the ability per viewer', () => {
     const institution = { ...bidder, role: 'INSTITUTION' as const, enterpriseId: null, institutionId: randomUUID() };
     expect(abilityFor(institution, tenants).can('read', order({ bidderId: bidder.enterpriseId }))).toBe(false);
     expect(abilityFor(institution, tenants).can('read', order({ institutionId: institution.institutionId }))).toBe(true);
-    expect(abilityFor({ ...bidder, sessionId: randomUUID() }, tenants)).not.toBe(ability);
+    // The session id is no fact a rule reads: another login of the same viewer shares the ability.
+    expect(abilityFor({ ...bidder, sessionId: randomUUID() }, tenants)).toBe(ability);
+    // Every other field is: viewers that differ in one of them never share one.
+    const differing = [
+      { ...institution, institutionId: randomUUID() },
+      { ...bidder, userId: randomUUID() },
+      { ...bidder, kind: 'apiClient' as const, userId: null, apiClientId: randomUUID(), sessionId: null },
+      { ...bidder, tenantCode: 'hunan', tenantId: tenants.byCode('hunan')!.id },
+    ];
+    const abilities = [ability, abilityFor(institution, tenants), ...differing.map((viewer) => abilityFor(viewer, tenants))];
+    expect(new Set(abilities).size).toBe(abilities.length);
+    expect(abilityFor({ ...differing[2]!, apiClientId: randomUUID() }, tenants)).not.toBe(abilities[4]);
+    expect(abilityFor({ ...institution, institutionId: randomUUID() }, tenants).can('read', order({ institutionId: institution.institutionId }))).toBe(false);
     // Another registry (tenant ids differ): another ability, with that registry's ids in its rules.
     const others = registry();
     expect(abilityFor(bidder, others)).not.toBe(ability);

@@ -44,6 +44,20 @@ describe('the relay', () => {
     await relay.stop();
   });
 
+  it('still takes the gathered kicks in one more drain when stopped during the wait, then stops', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { sql, starts } = fakeDatabase(10, () => 1, 500);
+    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 20 });
+    await vi.advanceTimersByTimeAsync(5);
+    relay.kick(); // during the start-up drain, which ends at 10
+    await vi.advanceTimersByTimeAsync(10); // now 15: waiting until 30
+    const stopped = relay.stop();
+    relay.kick(); // ignored: stopped
+    await vi.advanceTimersByTimeAsync(100);
+    await stopped;
+    expect(starts).toEqual([0, 30]);
+  });
+
   it('follows a full batch at once, whatever gatherMs says', async () => {
     vi.useFakeTimers({ now: 0 });
     let left = 25;
