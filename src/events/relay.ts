@@ -64,7 +64,7 @@ export function startRelay(options: RelayOptions): Relay {
   }
 
   async function loop(): Promise<void> {
-    let gathered = false;
+    let gathered: boolean;
     do {
       again = false;
       gathered = false;

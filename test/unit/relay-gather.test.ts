@@ -25,11 +25,16 @@ function fakeDatabase(drainMs: number, pending: () => number, batchSize: number)
 const log = { error: (fields: unknown) => { throw new Error(`the relay logged an error: ${String(fields)}`); } } as unknown as Logger;
 const events = { publish: async () => {} };
 
+/** A relay on a fake database, under fake timers from time 0. */
+function relayOn(gatherMs: number, { drainMs = 10, pending = () => 1, batchSize = 500 }: { drainMs?: number; pending?: () => number; batchSize?: number } = {}) {
+  vi.useFakeTimers({ now: 0 });
+  const { sql, starts } = fakeDatabase(drainMs, pending, batchSize);
+  return { relay: startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize, gatherMs }), starts };
+}
+
 describe('the relay', () => {
   it('drains at once when idle, and gathers the kicks of a drain into one drain gatherMs after it', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { sql, starts } = fakeDatabase(10, () => 1, 500);
-    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 20 });
+    const { relay, starts } = relayOn(20);
     expect(starts).toEqual([0]); // the start-up drain, at once
     await vi.advanceTimersByTimeAsync(100);
     relay.kick();
@@ -45,9 +50,7 @@ describe('the relay', () => {
   });
 
   it('still takes the gathered kicks in one more drain when stopped during the wait, then stops', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { sql, starts } = fakeDatabase(10, () => 1, 500);
-    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 20 });
+    const { relay, starts } = relayOn(20);
     await vi.advanceTimersByTimeAsync(5);
     relay.kick(); // during the start-up drain, which ends at 10
     await vi.advanceTimersByTimeAsync(10); // now 15: waiting until 30
@@ -59,14 +62,13 @@ describe('the relay', () => {
   });
 
   it('follows a full batch at once, whatever gatherMs says', async () => {
-    vi.useFakeTimers({ now: 0 });
     let left = 25;
-    const { sql, starts } = fakeDatabase(10, () => {
+    const pending = () => {
       const n = Math.min(left, 10);
       left -= n;
       return n;
-    }, 10);
-    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 10, gatherMs: 50 });
+    };
+    const { relay, starts } = relayOn(50, { pending, batchSize: 10 });
     await vi.advanceTimersByTimeAsync(100);
     // 10, 10, then 5: one drain after another, no wait between.
     expect(starts).toEqual([0, 10, 20]);
@@ -74,9 +76,7 @@ describe('the relay', () => {
   });
 
   it('with gatherMs 0, drains again at once after a kicked drain', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { sql, starts } = fakeDatabase(10, () => 1, 500);
-    const relay = startRelay({ sql, events, log, topic: 't', pollMs: 0, batchSize: 500, gatherMs: 0 });
+    const { relay, starts } = relayOn(0);
     await vi.advanceTimersByTimeAsync(2);
     relay.kick();
     await vi.advanceTimersByTimeAsync(100);
