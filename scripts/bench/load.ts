@@ -1,4 +1,6 @@
-/** Load generation for scripts/bench/run.ts: autocannon for fixed requests, a fetch loop for create + submit. */
+/** Load generation for scripts/bench/run.ts: autocannon for the saturated rows (as fast as the server answers), pacedLoad for the paced ones. */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -101,4 +103,73 @@ export async function createAndSubmit(
     errors,
     durationSeconds: seconds,
   };
+}
+
+/** One request of a paced flow: its answer's body, or undefined where it failed (counted). */
+export type PacedSend = (body: string) => Promise<string | undefined>;
+
+/**
+ * An open-loop load: a flow starts every 1/`rate` s for `seconds`, evenly spaced, on at most `connections` keep-alive
+ * connections, whatever the server's answers take; a flow's requests follow one another (the create, then the
+ * submit of the order it answered). autocannon's `overallRate` is no pacing: it sends each second's budget at once,
+ * as fast as the server answers, and then waits for the next second. A flow's first request counts from when it was
+ * due, so one that waited for a free connection counts that wait (no coordinated omission); a later one from when it
+ * was sent. `check` decides whether an answer is good.
+ */
+export async function pacedLoad(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  rate: number,
+  connections: number,
+  flow: (send: PacedSend) => Promise<void>,
+  check: (body: string) => boolean = goodBody,
+): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const post = (body: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  const start = performance.now();
+  const total = Math.floor(seconds * rate);
+  const flows: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    let from = due;
+    const send: PacedSend = async (body) => {
+      const sent = from;
+      try {
+        const answer = await post(body);
+        latencies.push(performance.now() - sent);
+        if (answer.status === 200 && check(answer.body)) return answer.body;
+        firstError ??= `${answer.status}: ${answer.body.slice(0, 300)}`;
+      } catch (error) {
+        firstError ??= (error as Error).message;
+      } finally {
+        from = performance.now();
+      }
+      errors += 1;
+      return undefined;
+    };
+    flows.push(flow(send));
+  }
+  await Promise.all(flows);
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  if (firstError) console.error(`  first paced error: ${firstError}`);
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+  return { requestsPerSecond: Math.round(sorted.length / elapsed), p50: at(50), p99: at(99), requests: sorted.length, errors, durationSeconds: seconds };
 }
