@@ -18,12 +18,17 @@
  *    table compares against it) and rewrites the generated block of README's "Request throughput" subsection.
  *
  * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
- * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per round there), BENCH_NO_README=1,
+ * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per round there), BENCH_GC=1 (prints per round the real
+ * server's GC pauses by kind, its event-loop delay and how long it held each request by its access log),
+ * BENCH_HEAP_PROF (a directory: a sampling heap profile per round of what outlived a scavenge), BENCH_REAL_V8 (the
+ * real server's V8 flags instead of `npm start`'s), BENCH_REAL_STDOUT (a file for the real server's stdout: its access
+ * log, and --trace-gc's lines), BENCH_NO_README=1,
  * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=typename,page,create (only
  * those phases, one round each unless BENCH_ROUNDS says otherwise, no results written), BENCH_CREATE_WARM (5: seconds
  * of creation on each server before the creation rounds), BENCH_PACED_SHARE (0.5).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -83,7 +88,7 @@ function start(script: string, env: Record<string, string> = {}, execArgv: strin
   const child = fork(here(script), {
     execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
     env: { ...process.env, DATABASE_URL: benchUrl.toString(), SESSION_SECRET, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', env.STDOUT_FD ? Number(env.STDOUT_FD) : 'ignore', 'inherit', 'ipc'],
   });
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve(void children.delete(child))));
@@ -126,6 +131,17 @@ async function gql<T = Record<string, { __typename: string; id: string; code?: s
   if (!goodBody(text)) throw new Error(`${query.slice(0, 60)}: ${text.slice(0, 400)}`);
   return JSON.parse(text).data as T;
 }
+
+/** What serve.ts reports of one phase with BENCH_GC=1. */
+interface GcReport {
+  byKind: Record<string, { count: number; totalMs: number; maxMs: number; over10ms: number }>;
+  delay?: { p50: number; p99: number; p999: number; max: number };
+  handled: { requests: number; p50: number; p99: number; p999: number; max: number };
+}
+const gcLine = ({ byKind, delay, handled }: GcReport) =>
+  `GC ${Object.entries(byKind).map(([kind, { count, totalMs, maxMs, over10ms }]) => `${kind} ${count}× (${totalMs.toFixed(0)} ms, max ${maxMs.toFixed(1)}, ${over10ms} over 10)`).join(', ')}; ` +
+  `event-loop delay p50/p99/p99.9/max ${delay ? `${delay.p50}/${delay.p99}/${delay.p999}/${delay.max}` : '—'} ms; ` +
+  `held a request p50/p99/p99.9/max ${handled.p50}/${handled.p99}/${handled.p999}/${handled.max} ms (${handled.requests})`;
 
 let addressCounter = 0;
 async function login(url: string, db: pg.Client, tenant: string, mobile: string): Promise<string> {
@@ -288,15 +304,25 @@ try {
   // --- Load ---
   const profileDir = process.env.BENCH_CPU_PROF;
   if (profileDir) await mkdir(profileDir, { recursive: true });
+  if (process.env.BENCH_HEAP_PROF) await mkdir(process.env.BENCH_HEAP_PROF, { recursive: true });
   // The V8 flags `npm start` runs the server with (package.json): a 64 MB semi-space from the start, so the objects of
   // the requests in flight die young instead of being promoted and marked (issue 9: a page's CPU 3.1 → 2.4 ms).
-  const real = await start('./serve.ts', {}, ['--min-semi-space-size=64', '--max-semi-space-size=64']);
+  // BENCH_REAL_V8 (space-separated flags) replaces them, to measure another GC configuration.
+  const realFlags = process.env.BENCH_REAL_V8?.split(/\s+/).filter(Boolean) ?? ['--min-semi-space-size=64', '--max-semi-space-size=64'];
+  const realOut = process.env.BENCH_REAL_STDOUT ? openSync(process.env.BENCH_REAL_STDOUT, 'w') : undefined;
+  const real = await start('./serve.ts', realOut === undefined ? {} : { STDOUT_FD: String(realOut) }, realFlags);
   const reference = await start('./reference.ts');
   /** Runs one load phase on `pid`'s server, measuring the CPU it costs, and with BENCH_CPU_PROF a V8 CPU profile of the real server. */
   const measured = async <T extends LoadResult>(pid: number | undefined, name: string | undefined, run: () => Promise<T>): Promise<T & { cpu?: CpuSplit }> => {
     const profiling = profileDir && name;
+    const gcWatched = process.env.BENCH_GC === '1' && name;
     if (profiling) await real.request({ kind: 'profile-start' }, 'profile-start');
+    if (gcWatched) await real.request({ kind: 'gc-start' }, 'gc-start');
+    const heapDir = process.env.BENCH_HEAP_PROF && name ? process.env.BENCH_HEAP_PROF : undefined;
+    if (heapDir) await real.request({ kind: 'heap-start' }, 'heap-start');
     const { result, cpu } = await cpuDuring(pid, run);
+    if (gcWatched) console.log(`  ${name}: ${gcLine(await real.request<GcReport>({ kind: 'gc-stop' }, 'gc-stop'))}`);
+    if (heapDir) await real.request({ kind: 'heap-stop', file: `${heapDir}/${name}.heapprofile` }, 'heap-stop');
     if (profiling) await real.request({ kind: 'profile-stop', file: `${profileDir}/${name}.cpuprofile` }, 'profile-stop');
     return { ...result, cpu };
   };

@@ -6,10 +6,13 @@
  *
  * IPC: → { kind: 'ready', url } ; ← { kind: 'sql-reset' } / { kind: 'sql' } → { kind: 'sql', statements } ;
  *      ← { kind: 'rss', collect? } → { kind: 'rss', rss, heap } (after three full collections with `collect`) ; ← { kind: 'profile-start' } / { kind: 'profile-stop', file }
- *      (V8 CPU profile of one phase) ; ← { kind: 'stop' } (exits).
+ *      (V8 CPU profile of one phase) ; ← { kind: 'heap-start' } / { kind: 'heap-stop', file } (sampling heap profile of
+ *      what outlived a scavenge) ; ← { kind: 'gc-start' } / { kind: 'gc-stop' } → { byKind, delay, handled } (BENCH_GC=1:
+ *      GC pauses, event-loop delay, request times from the access log) ; ← { kind: 'stop' } (exits).
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
 
@@ -34,6 +37,23 @@ const server = await startServer({
 });
 
 let profiler: Session | undefined;
+let heapProfiler: Session | undefined;
+// BENCH_GC=1 (scripts/bench/run.ts): the collector's pauses and the event loop's delay during each phase.
+const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks', 16: 'minor-mark' };
+let pauses: Array<{ kind: string; ms: number }> = [];
+let loopDelay: IntervalHistogram | undefined;
+// …and how long the server took over each request, from its access log line (`ms`: from the handler to the close).
+let served: number[] | undefined;
+if (process.env.BENCH_GC === '1') {
+  const write = process.stdout.write.bind(process.stdout) as (chunk: string) => boolean;
+  process.stdout.write = ((chunk: string) => {
+    if (served) for (const match of chunk.matchAll(/"msg":"request"|"ms":([\d.]+)/g)) if (match[1]) served.push(Number(match[1]));
+    return write(chunk);
+  }) as typeof process.stdout.write;
+}
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) pauses.push({ kind: GC_KINDS[(entry as PerformanceEntry & { detail?: { kind: number } }).detail?.kind ?? 0] ?? 'other', ms: entry.duration });
+});
 process.on('message', async (message: { kind: string; file?: string; collect?: boolean }) => {
   // The V8 CPU profiler (what --cpu-prof uses), started and stopped around one load phase.
   if (message.kind === 'profile-start') {
@@ -48,6 +68,51 @@ process.on('message', async (message: { kind: string; file?: string; collect?: b
     await writeFile(message.file!, JSON.stringify(profile));
     profiler.disconnect();
     process.send!({ kind: 'profile-stop' });
+  }
+  // The sampling heap profiler, counting what outlived a scavenge (collected by a major GC, or still alive): the
+  // objects promoted to the old generation (BENCH_HEAP_PROF).
+  if (message.kind === 'heap-start') {
+    heapProfiler = new Session();
+    heapProfiler.connect();
+    await heapProfiler.post('HeapProfiler.enable');
+    await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+    process.send!({ kind: 'heap-start' });
+  }
+  if (message.kind === 'heap-stop' && heapProfiler) {
+    // The young generation's garbage is not collected yet: a scavenge first, so the profile holds what was promoted.
+    (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+    const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
+    await writeFile(message.file!, JSON.stringify(profile));
+    heapProfiler.disconnect();
+    process.send!({ kind: 'heap-stop' });
+  }
+  if (message.kind === 'gc-start') {
+    pauses = [];
+    served = [];
+    observer.observe({ entryTypes: ['gc'] });
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    process.send!({ kind: 'gc-start' });
+  }
+  if (message.kind === 'gc-stop') {
+    observer.disconnect();
+    loopDelay?.disable();
+    const byKind: Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number; over10ms: number }> = {};
+    for (const { kind, ms } of pauses) {
+      const entry = (byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0, over5ms: 0, over10ms: 0 });
+      entry.count += 1;
+      entry.totalMs += ms;
+      entry.maxMs = Math.max(entry.maxMs, ms);
+      entry.over5ms += ms > 5 ? 1 : 0;
+      entry.over10ms += ms > 10 ? 1 : 0;
+    }
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    const delay = loopDelay && { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), p999: ms(loopDelay.percentile(99.9)), max: ms(loopDelay.max) };
+    const sorted = (served ?? []).sort((a, b) => a - b);
+    const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+    const handled = { requests: sorted.length, p50: at(50), p99: at(99), p999: at(99.9), max: Math.round(sorted.at(-1) ?? NaN) };
+    served = undefined;
+    process.send!({ kind: 'gc-stop', byKind, delay, handled });
   }
   if (message.kind === 'sql-reset') {
     statements = [];
