@@ -7,6 +7,7 @@ import { ErrorInterface } from '../common/common.types.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as extensions from './extension.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
+import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const ExtensionStatusEnum = builder.enumType('ExtensionStatus', {
   description: 'PENDING 待审核, APPROVED 已同意 (the validity end moved), REJECTED 已拒绝.',
@@ -75,9 +76,12 @@ builder.queryField('extensions', (t) =>
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [ExtensionStatusEnum], required: false }) },
-    totalCount: (_parent, args, ctx) => ctx.db.extension.count({ where: extensionWhere(ctx, args) }),
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.extension.findMany({ ...query, where: extensionWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    // Counted beside the page, not after it (connection-total.ts).
+    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.extension.count({ where: extensionWhere(ctx, args) })),
+    resolve: (query, _root, args, ctx, info) => {
+      countBeside(args, info, () => ctx.db.extension.count({ where: extensionWhere(ctx, args) }));
+      return ctx.db.extension.findMany({ ...query, where: extensionWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    },
   }),
 );
 

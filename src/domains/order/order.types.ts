@@ -12,9 +12,10 @@ import { BidSectionRef } from '../section/section.types.ts';
 import { INSTITUTION_SELECT, InstitutionRef, PRODUCT_SELECT, ProductRef } from '../catalog/catalog.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
-import { orderById, orderCount, orderPage } from './order-read-model.ts';
+import { orderById, orderCount, orderPage, type OrderListArgs } from './order-read-model.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
 import { NO_TENANT, UUID } from '../common/formats.ts';
+import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const OrderStatusEnum = builder.enumType('OrderStatus', {
   description:
@@ -222,6 +223,10 @@ function orderWhere(ctx: Context, args: { status?: readonly OrderStatus[] | null
   };
 }
 
+async function countOrders(ctx: Context, args: OrderListArgs): Promise<number> {
+  return (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) });
+}
+
 builder.queryFields((t) => ({
   orders: t.prismaConnection({
     type: 'GuaranteeOrder',
@@ -234,10 +239,15 @@ builder.queryFields((t) => ({
       search: t.arg.string({ required: false, description: 'Order number, section name or section code.' }),
     },
     // The read model (order-read-model.ts) answers the page and the total where it covers the query; Prisma otherwise.
-    totalCount: async (_parent, args, ctx) => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
-    resolve: async (query, _root, args, ctx) =>
-      ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
-      ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    // The total is counted beside the page, not after it (connection-total.ts).
+    totalCount: (_parent, args, ctx) => totalOf(args, () => countOrders(ctx, args)),
+    resolve: async (query, _root, args, ctx, info) => {
+      countBeside(args, info, () => countOrders(ctx, args));
+      return (
+        ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
+        ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })
+      );
+    },
   }),
   orderCounts: t.field({
     type: [OrderStatusCount],

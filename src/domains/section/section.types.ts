@@ -9,6 +9,7 @@ import * as sections from './section.service.ts';
 import { sealText } from '../../crypto/index.ts';
 import { currentSealingKey } from '../guarantee/keys.ts';
 import { NO_TENANT } from '../common/formats.ts';
+import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const SectionStatusEnum = builder.enumType('SectionStatus', {
   description: 'OPEN, SUSPENDED 暂停, CHANGED 变更, FAILED 流标, TERMINATED 终止, OPENED 已开标.',
@@ -99,9 +100,12 @@ builder.queryFields((t) => ({
       search: t.arg.string({ required: false }),
       status: t.arg({ type: [SectionStatusEnum], required: false }),
     },
-    totalCount: (_parent, args, ctx) => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) }),
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.bidSection.findMany({ ...query, where: sectionWhere(ctx, args), orderBy: [{ openingAt: 'desc' }, { id: 'asc' }] }),
+    // Counted beside the page, not after it (connection-total.ts).
+    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) })),
+    resolve: (query, _root, args, ctx, info) => {
+      countBeside(args, info, () => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) }));
+      return ctx.db.bidSection.findMany({ ...query, where: sectionWhere(ctx, args), orderBy: [{ openingAt: 'desc' }, { id: 'asc' }] });
+    },
   }),
   section: t.prismaField({
     type: 'BidSection',
