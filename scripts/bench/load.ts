@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { percentile } from './stats.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -170,6 +171,6 @@ export async function pacedLoad(
   agent.destroy();
   if (firstError) console.error(`  first paced error: ${firstError}`);
   const sorted = latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+  const at = (p: number) => Math.round(percentile(sorted, p));
   return { requestsPerSecond: Math.round(sorted.length / elapsed), p50: at(50), p99: at(99), requests: sorted.length, errors, durationSeconds: seconds };
 }

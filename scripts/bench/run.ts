@@ -84,11 +84,11 @@ interface Child {
 }
 
 const children = new Set<ChildProcess>();
-function start(script: string, env: Record<string, string> = {}, execArgv: string[] = []): Promise<Child> {
+function start(script: string, env: Record<string, string> = {}, execArgv: string[] = [], stdout: number | 'ignore' = 'ignore'): Promise<Child> {
   const child = fork(here(script), {
     execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
     env: { ...process.env, DATABASE_URL: benchUrl.toString(), SESSION_SECRET, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', env.STDOUT_FD ? Number(env.STDOUT_FD) : 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve(void children.delete(child))));
@@ -309,8 +309,7 @@ try {
   // the requests in flight die young instead of being promoted and marked (issue 9: a page's CPU 3.1 → 2.4 ms).
   // BENCH_REAL_V8 (space-separated flags) replaces them, to measure another GC configuration.
   const realFlags = process.env.BENCH_REAL_V8?.split(/\s+/).filter(Boolean) ?? ['--min-semi-space-size=64', '--max-semi-space-size=64'];
-  const realOut = process.env.BENCH_REAL_STDOUT ? openSync(process.env.BENCH_REAL_STDOUT, 'w') : undefined;
-  const real = await start('./serve.ts', realOut === undefined ? {} : { STDOUT_FD: String(realOut) }, realFlags);
+  const real = await start('./serve.ts', {}, realFlags, process.env.BENCH_REAL_STDOUT ? openSync(process.env.BENCH_REAL_STDOUT, 'w') : 'ignore');
   const reference = await start('./reference.ts');
   /** Runs one load phase on `pid`'s server, measuring the CPU it costs, and with BENCH_CPU_PROF a V8 CPU profile of the real server. */
   const measured = async <T extends LoadResult>(pid: number | undefined, name: string | undefined, run: () => Promise<T>): Promise<T & { cpu?: CpuSplit }> => {

@@ -15,6 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
+import { percentile } from './stats.ts';
 
 const countSql = process.env.BENCH_COUNT_SQL === '1';
 let statements: string[] = [];
@@ -38,6 +39,19 @@ const server = await startServer({
 
 let profiler: Session | undefined;
 let heapProfiler: Session | undefined;
+/** An inspector session of this process, after posting `steps` (method and parameters) in order. */
+async function inspect(...steps: Array<[method: string, params?: object]>): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  for (const [method, params] of steps) await (session.post as (method: string, params?: object) => Promise<unknown>)(method, params);
+  return session;
+}
+/** Posts `stop`, writes the profile it answers to `file` and ends the session. */
+async function writeProfile(session: Session, stop: string, file: string): Promise<void> {
+  const { profile } = (await (session.post as (method: string) => Promise<{ profile: unknown }>)(stop));
+  await writeFile(file, JSON.stringify(profile));
+  session.disconnect();
+}
 // BENCH_GC=1 (scripts/bench/run.ts): the collector's pauses and the event loop's delay during each phase.
 const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks', 16: 'minor-mark' };
 let pauses: Array<{ kind: string; ms: number }> = [];
@@ -47,7 +61,7 @@ let served: number[] | undefined;
 if (process.env.BENCH_GC === '1') {
   const write = process.stdout.write.bind(process.stdout) as (chunk: string) => boolean;
   process.stdout.write = ((chunk: string) => {
-    if (served) for (const match of chunk.matchAll(/"msg":"request"|"ms":([\d.]+)/g)) if (match[1]) served.push(Number(match[1]));
+    if (served) for (const line of chunk.split('\n')) if (line.includes('"msg":"request"')) served.push(Number(/"ms":([\d.]+)/.exec(line)?.[1]));
     return write(chunk);
   }) as typeof process.stdout.write;
 }
@@ -57,33 +71,26 @@ const observer = new PerformanceObserver((list) => {
 process.on('message', async (message: { kind: string; file?: string; collect?: boolean }) => {
   // The V8 CPU profiler (what --cpu-prof uses), started and stopped around one load phase.
   if (message.kind === 'profile-start') {
-    profiler = new Session();
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
+    profiler = await inspect(['Profiler.enable'], ['Profiler.start']);
     process.send!({ kind: 'profile-start' });
   }
   if (message.kind === 'profile-stop' && profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
-    await writeFile(message.file!, JSON.stringify(profile));
-    profiler.disconnect();
+    await writeProfile(profiler, 'Profiler.stop', message.file!);
     process.send!({ kind: 'profile-stop' });
   }
   // The sampling heap profiler, counting what outlived a scavenge (collected by a major GC, or still alive): the
   // objects promoted to the old generation (BENCH_HEAP_PROF).
   if (message.kind === 'heap-start') {
-    heapProfiler = new Session();
-    heapProfiler.connect();
-    await heapProfiler.post('HeapProfiler.enable');
-    await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never);
+    heapProfiler = await inspect(['HeapProfiler.enable'], [
+      'HeapProfiler.startSampling',
+      { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false },
+    ]);
     process.send!({ kind: 'heap-start' });
   }
   if (message.kind === 'heap-stop' && heapProfiler) {
     // The young generation's garbage is not collected yet: a scavenge first, so the profile holds what was promoted.
     (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
-    const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
-    await writeFile(message.file!, JSON.stringify(profile));
-    heapProfiler.disconnect();
+    await writeProfile(heapProfiler, 'HeapProfiler.stopSampling', message.file!);
     process.send!({ kind: 'heap-stop' });
   }
   if (message.kind === 'gc-start') {
@@ -97,19 +104,18 @@ process.on('message', async (message: { kind: string; file?: string; collect?: b
   if (message.kind === 'gc-stop') {
     observer.disconnect();
     loopDelay?.disable();
-    const byKind: Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number; over10ms: number }> = {};
+    const byKind: Record<string, { count: number; totalMs: number; maxMs: number; over10ms: number }> = {};
     for (const { kind, ms } of pauses) {
-      const entry = (byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0, over5ms: 0, over10ms: 0 });
+      const entry = (byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0, over10ms: 0 });
       entry.count += 1;
       entry.totalMs += ms;
       entry.maxMs = Math.max(entry.maxMs, ms);
-      entry.over5ms += ms > 5 ? 1 : 0;
       entry.over10ms += ms > 10 ? 1 : 0;
     }
     const ms = (ns: number) => Math.round(ns / 1e5) / 10;
     const delay = loopDelay && { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), p999: ms(loopDelay.percentile(99.9)), max: ms(loopDelay.max) };
     const sorted = (served ?? []).sort((a, b) => a - b);
-    const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
+    const at = (p: number) => Math.round(percentile(sorted, p));
     const handled = { requests: sorted.length, p50: at(50), p99: at(99), p999: at(99.9), max: Math.round(sorted.at(-1) ?? NaN) };
     served = undefined;
     process.send!({ kind: 'gc-stop', byKind, delay, handled });

@@ -13,7 +13,7 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 const started = new WeakMap<object, Promise<number>>();
 
 export function countBeside(args: object, info: GraphQLResolveInfo, count: () => Promise<number>): void {
-  if (!info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info, 0))) return;
+  if (!info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info))) return;
   const counting = count();
   // Reported by the totalCount field, which awaits it; a page that fails first must not leave it unhandled.
   counting.catch(() => {});
@@ -27,13 +27,16 @@ export function totalOf(args: object, count: () => Promise<number>): Promise<num
   return counting;
 }
 
-/** Whether the selection asks for `totalCount` unconditionally (no `@include`/`@skip` on the way), through fragments. */
-function selectsTotal(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo, depth: number): boolean {
-  if (!selectionSet || depth > 4) return false;
+/**
+ * Whether the selection asks for `totalCount` unconditionally (no `@include`/`@skip` on the way), through fragments
+ * (validation has refused fragment cycles before any resolver runs).
+ */
+function selectsTotal(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo): boolean {
+  if (!selectionSet) return false;
   return selectionSet.selections.some((selection) => {
     if (selection.directives?.length) return false;
     if (selection.kind === Kind.FIELD) return selection.name.value === 'totalCount';
-    if (selection.kind === Kind.INLINE_FRAGMENT) return selectsTotal(selection.selectionSet, info, depth + 1);
-    return selectsTotal(info.fragments[selection.name.value]?.selectionSet, info, depth + 1);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return selectsTotal(selection.selectionSet, info);
+    return selectsTotal(info.fragments[selection.name.value]?.selectionSet, info);
   });
 }
