@@ -24,4 +24,32 @@ describe('the logger', () => {
     expect(writes[0]).not.toContain('abc');
     expect(writes[0]).not.toContain('xyz');
   });
+
+  it('censors every secret key at the top and one level down, in errors and bindings too, and leaves the caller’s objects alone', async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const log = createLogger('info');
+    const headers = { authorization: 'Bearer s1', accept: 'application/json' };
+    const failure = Object.assign(new Error('refused'), { password: 's2' });
+    Object.defineProperty(failure, 'secret', { get: () => 's3', enumerable: true });
+    const deep = { outer: { inner: { token: 'kept three levels down' } } };
+    log.info({ headers, list: [{ token: 'in an array' }], password: 's4', secret: 's5', token: 's6' }, 'one');
+    log.error({ err: failure }, 'two');
+    log.child({ token: 's7', session: { secret: 's8' } }).info(deep, 'three');
+    await new Promise((resolve) => setImmediate(resolve));
+    const [one, two, three] = writes.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(one).toMatchObject({ headers: { authorization: '[Redacted]', accept: 'application/json' }, password: '[Redacted]', secret: '[Redacted]', token: '[Redacted]' });
+    // pino's `*.token` never reached into arrays, nor further than one level down.
+    expect(one!.list).toEqual([{ token: 'in an array' }]);
+    expect(two).toMatchObject({ err: { type: 'Error', message: 'refused', password: '[Redacted]', secret: '[Redacted]' } });
+    expect((two!.err as { stack: string }).stack).toContain('refused');
+    expect(three).toMatchObject({ token: '[Redacted]', session: { secret: '[Redacted]' }, outer: { inner: { token: 'kept three levels down' } } });
+    for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) expect(writes.join('')).not.toContain(`"${secret}"`);
+    expect(headers.authorization).toBe('Bearer s1');
+    expect(failure.password).toBe('s2');
+    expect((failure as unknown as { secret: string }).secret).toBe('s3');
+  });
 });
