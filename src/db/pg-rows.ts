@@ -30,6 +30,8 @@ interface ResultInternals {
   parseRow(rowData: Array<string | null>): unknown;
 }
 interface Shape {
+  names: string[];
+  types: number[];
   parsers: Parser[];
   parseRow: (rowData: Array<string | null>) => Record<string, unknown>;
 }
@@ -39,9 +41,20 @@ const prototype = pg.Result.prototype as unknown as ResultInternals & { addField
 export const pgAddFields = prototype.addFields;
 export const pgParseRow = prototype.parseRow;
 
-/** Shapes by type source (long-lived: a client's TypeOverrides or pg's global types), then by columns. */
-const shapes = new WeakMap<TypeSource, Map<string, Shape>>();
+/**
+ * Shapes by type source (long-lived: a client's TypeOverrides or pg's global types), then by number of columns, then
+ * found by comparing the columns' names and types one by one. Not by a key string made of them: for a mutation's
+ * answer of fifty columns that key was 4 % of everything a mutation allocated (issue 9).
+ */
+const shapes = new WeakMap<TypeSource, { count: number; byLength: Map<number, Shape[]> }>();
 const MAX_SHAPES = 500;
+
+function sameColumns(shape: Shape, fields: FieldDescription[]): boolean {
+  for (let i = 0; i < fields.length; i += 1) {
+    if (shape.types[i] !== fields[i]!.dataTypeID || shape.names[i] !== fields[i]!.name) return false;
+  }
+  return true;
+}
 
 function isLongLived(types: TypeSource | undefined): types is TypeSource {
   return types === undefined || types === (pg.types as unknown) || types instanceof pg.TypeOverrides;
@@ -54,24 +67,27 @@ function shapeOf(types: TypeSource, fields: FieldDescription[]): Shape {
   fields.forEach((field, i) => last.set(field.name, i));
   const properties = [...last].map(([name, i]) => `${JSON.stringify(name)}: v[${i}] === null ? null : p[${i}](v[${i}])`);
   const build = new Function('p', `return function parseRow(v) { return { ${properties.join(', ')} }; };`)(parsers) as Shape['parseRow'];
-  return { parsers, parseRow: build };
+  return { names: fields.map((field) => field.name), types: fields.map((field) => field.dataTypeID), parsers, parseRow: build };
 }
 
 prototype.addFields = function addFields(this: ResultInternals, fields: FieldDescription[]) {
   const types = this._types;
   if (fields.length === 0 || !isLongLived(types)) return pgAddFields.call(this, fields);
-  let key = '';
   for (const field of fields) {
     if ((field.format && field.format !== 'text') || field.name === '__proto__') return pgAddFields.call(this, fields);
-    key += `${field.name}\u0000${field.dataTypeID}\u0000`;
   }
   const source = types ?? (pg.types as unknown as TypeSource);
-  let byColumns = shapes.get(source);
-  if (!byColumns) shapes.set(source, (byColumns = new Map()));
-  let shape = byColumns.get(key);
+  let known = shapes.get(source);
+  if (!known) shapes.set(source, (known = { count: 0, byLength: new Map() }));
+  let candidates = known.byLength.get(fields.length);
+  if (!candidates) known.byLength.set(fields.length, (candidates = []));
+  let shape = candidates.find((candidate) => sameColumns(candidate, fields));
   if (!shape) {
     shape = shapeOf(source, fields);
-    if (byColumns.size < MAX_SHAPES) byColumns.set(key, shape);
+    if (known.count < MAX_SHAPES) {
+      candidates.push(shape);
+      known.count += 1;
+    }
   }
   this.fields = fields;
   // pg's empty row (`_prebuiltEmptyResultObject`) is read only by its own parseRow, which these results do not use.

@@ -52,6 +52,18 @@ describe('pg rows', () => {
     expect(ours[0]).toEqual({ 0: 'zero', x: 3, y: 2, 'a "quoted" \\ name': 'q' });
   });
 
+  it('tell apart shapes of as many columns that differ only in the last column’s name or type', () => {
+    const types = new pg.TypeOverrides();
+    const base = [field('id', TEXT), field('n', INT4)];
+    const renamed = [field('id', TEXT), field('m', INT4)];
+    const retyped = [field('id', TEXT), field('n', TEXT)];
+    for (let i = 0; i < 2; i += 1) {
+      expect(both(base, [['a', '1']], undefined, types).ours).toEqual([{ id: 'a', n: 1 }]);
+      expect(both(renamed, [['a', '1']], undefined, types).ours).toEqual([{ id: 'a', m: 1 }]);
+      expect(both(retyped, [['a', '1']], undefined, types).ours).toEqual([{ id: 'a', n: '1' }]);
+    }
+  });
+
   it("leave pg's own way a binary column, a column named __proto__, per-query type parsers and array rows", () => {
     const perQuery = both([field('id', TEXT)], [['a']], undefined, { getTypeParser: () => (value: string) => `parsed ${value}` });
     expect(perQuery).toMatchObject({ ours: [{ id: 'parsed a' }], prepared: false });
