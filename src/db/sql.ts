@@ -31,15 +31,21 @@ export const utc = (column: string, as: string) => `${column} AT TIME ZONE 'UTC'
  */
 export class SqlParams {
   readonly values: unknown[] = [];
-  readonly #placeholders = new Map<string, string>();
+  /** Placeholders by cast, then by value (a Map tells `'1'` from `1`): no key string made per parameter. */
+  readonly #placeholders = new Map<string, Map<string | number | boolean, string>>();
 
   add(value: unknown, type?: string): string {
-    const key = type && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') ? `${type}:${typeof value}:${value}` : undefined;
-    const known = key === undefined ? undefined : this.#placeholders.get(key);
-    if (known) return known;
+    const reusable = type !== undefined && type !== '' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean');
+    let byValue: Map<string | number | boolean, string> | undefined;
+    if (reusable) {
+      byValue = this.#placeholders.get(type);
+      if (!byValue) this.#placeholders.set(type, (byValue = new Map()));
+      const known = byValue.get(value);
+      if (known) return known;
+    }
     this.values.push(value);
     const placeholder = type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
-    if (key !== undefined) this.#placeholders.set(key, placeholder);
+    if (byValue) byValue.set(value as string | number | boolean, placeholder);
     return placeholder;
   }
 
