@@ -1,8 +1,9 @@
 /**
  * Where a load phase's CPU goes (scripts/bench/run.ts): the server under test, PostgreSQL (every `postgres` process:
- * backends, WAL writer, checkpointer) and this process, the load generator. On this 2-core machine all three share the
- * cores, so their sum per operation bounds the throughput any server could reach here. Read from Linux's /proc;
- * `undefined` where there is none.
+ * the connections' backends, and apart from them the background processes — WAL writer, checkpointer, background
+ * writer — whose work lands on whichever phase is running when they run) and this process, the load generator. On
+ * this 2-core machine all three share the cores, so their sum per operation bounds the throughput any server could
+ * reach here. Read from Linux's /proc; `undefined` where there is none.
  */
 import { readdir, readFile } from 'node:fs/promises';
 
@@ -10,6 +11,8 @@ export interface CpuSplit {
   /** CPU milliseconds used during the phase. */
   server: number;
   postgres: number;
+  /** The part of `postgres` outside the connections' backends. */
+  postgresBackground: number;
   loadGenerator: number;
 }
 
@@ -23,12 +26,17 @@ async function ticksOf(pid: string): Promise<number> {
   return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
 }
 
-async function postgresTicks(): Promise<Map<string, number>> {
-  const ticks = new Map<string, number>();
+/** A backend's process title names its client, `user database host(port) state`; the background processes' do not. */
+const BACKEND_TITLE = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[[0-9a-f:.]+\]\(\d+\)|\[local\]/;
+
+async function postgresTicks(): Promise<Map<string, { ticks: number; background: boolean }>> {
+  const ticks = new Map<string, { ticks: number; background: boolean }>();
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    if (comm.trim() === 'postgres') ticks.set(pid, await ticksOf(pid));
+    if (comm.trim() !== 'postgres') continue;
+    const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    ticks.set(pid, { ticks: await ticksOf(pid), background: !BACKEND_TITLE.test(title) });
   }
   return ticks;
 }
@@ -40,7 +48,15 @@ export async function cpuDuring<T>(serverPid: number | undefined, run: () => Pro
   const result = await run();
   const [server1, postgres1, self1] = [await ticksOf(String(serverPid)), await postgresTicks(), process.cpuUsage(self0)];
   let postgres = 0;
+  let background = 0;
   // A process that started during the phase counts from zero; one that ended is lost (the pools keep theirs open).
-  for (const [pid, ticks] of postgres1) postgres += ticks - (postgres0.get(pid) ?? 0);
-  return { result, cpu: { server: (server1 - server0) * TICK_MS, postgres: postgres * TICK_MS, loadGenerator: (self1.user + self1.system) / 1000 } };
+  for (const [pid, { ticks, background: isBackground }] of postgres1) {
+    const used = ticks - (postgres0.get(pid)?.ticks ?? 0);
+    postgres += used;
+    if (isBackground) background += used;
+  }
+  return {
+    result,
+    cpu: { server: (server1 - server0) * TICK_MS, postgres: postgres * TICK_MS, postgresBackground: background * TICK_MS, loadGenerator: (self1.user + self1.system) / 1000 },
+  };
 }

@@ -20,7 +20,8 @@
  * Env: DATABASE_URL (required), BENCH_SECONDS (10), CONNECTIONS (32), ORDERS (3000, the xinjiang bidder's),
  * BENCH_CPU_PROF (a directory: the real server writes one .cpuprofile per round there), BENCH_GC=1 (prints per round the real
  * server's GC pauses by kind, its event-loop delay and how long it held each request by its access log),
- * BENCH_HEAP_PROF (a directory: a sampling heap profile per round of what outlived a scavenge), BENCH_REAL_V8 (the
+ * BENCH_HEAP_PROF (a directory: a sampling heap profile per round of what outlived a scavenge; with
+ * BENCH_HEAP_PROF_ALL=1 of every allocation, young garbage included), BENCH_REAL_V8 (the
  * real server's V8 flags instead of `npm start`'s), BENCH_REAL_STDOUT (a file for the real server's stdout: its access
  * log, and --trace-gc's lines), BENCH_NO_README=1,
  * BENCH_KEEP_DB=1 (keep the database to look at query plans), BENCH_ONLY=typename,page,create (only
@@ -224,6 +225,14 @@ async function seedTenant(url: string, db: pg.Client, tenant: string, count: num
 
 /** A load phase's result with the CPU it cost (scripts/bench/cpu.ts). */
 type Measured = LoadResult & { cpu?: CpuSplit };
+/** CPU ms per operation (per order for the creation row): server, PostgreSQL (its backends + background), load generator. */
+const cpuPer = (m: Measured | undefined, perOrder = false) => {
+  if (!m?.cpu || m.requests === 0) return '—';
+  const operations = perOrder ? m.requests / 2 : m.requests;
+  const per = (ms: number) => (ms / operations).toFixed(2);
+  const { server, postgres, postgresBackground = 0, loadGenerator } = m.cpu;
+  return `${per(server)} / ${per(postgres)} (${per(postgres - postgresBackground)} + ${per(postgresBackground)}) / ${per(loadGenerator)}`;
+};
 
 interface Row extends Measured {
   name: string;
@@ -367,6 +376,8 @@ try {
         const reference = await onReference(onRef);
         const realRound = await profiled(ROUNDS > 1 ? `${phase}-${round}` : phase, onReal);
         played.push({ real: realRound, reference, ratio: rate(realRound) / rate(reference) });
+        const perOrder = realRound.ordersPerSecond !== undefined;
+        console.log(`  ${phase} round ${round}: ratio ${Math.round(100 * rate(realRound) / rate(reference))} %, CPU ms per ${perOrder ? 'order' : 'request'} real ${cpuPer(realRound, perOrder)}, reference ${cpuPer(reference, perOrder)}`);
         await after?.(round, realRound);
       }
       const median = [...played].sort((a, b) => a.ratio - b.ratio)[Math.floor(played.length / 2)]!;
@@ -498,18 +509,12 @@ if (!process.env.BENCH_ONLY) await writeFile(`${resultsDir}latest.json`, `${JSON
 const P99_TARGET_MS = 30;
 const littleMs = (rate: number) => (rate > 0 ? ((CONNECTIONS * 1000) / rate).toFixed(1) : '—');
 const was = (name: string) => previous?.rows.find((row) => row.name === name);
-/** CPU ms per operation (per order for the creation row): server, PostgreSQL, load generator. */
-const cpuPer = (m: Measured | undefined, perOrder = false) => {
-  if (!m?.cpu || m.requests === 0) return '—';
-  const operations = perOrder ? m.requests / 2 : m.requests;
-  return [m.cpu.server, m.cpu.postgres, m.cpu.loadGenerator].map((ms) => (ms / operations).toFixed(2)).join(' / ');
-};
 const saturated = rows.filter((row) => row.pacedRate === undefined);
 const pacedRows = rows.filter((row) => row.pacedRate !== undefined);
 const lines = [
   `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement; ${seeded.orders} orders, ${seeded.sections} sections.`,
   '',
-  '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference (median round, the rounds from–to) | SQL per operation | previous run |',
+  '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL (backends + background processes) / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference (median round, the rounds from–to) | SQL per operation | previous run |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((row) => {
     const before = was(row.name);

@@ -79,11 +79,11 @@ process.on('message', async (message: { kind: string; file?: string; collect?: b
     process.send!({ kind: 'profile-stop' });
   }
   // The sampling heap profiler, counting what outlived a scavenge (collected by a major GC, or still alive): the
-  // objects promoted to the old generation (BENCH_HEAP_PROF).
+  // objects promoted to the old generation (BENCH_HEAP_PROF); with BENCH_HEAP_PROF_ALL=1 every allocation.
   if (message.kind === 'heap-start') {
     heapProfiler = await inspect(['HeapProfiler.enable'], [
       'HeapProfiler.startSampling',
-      { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false },
+      { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROF_ALL === '1' },
     ]);
     process.send!({ kind: 'heap-start' });
   }
