@@ -233,6 +233,13 @@ const cpuPer = (m: Measured | undefined, perOrder = false) => {
   const { server, postgres, postgresBackground = 0, loadGenerator } = m.cpu;
   return `${per(server)} / ${per(postgres)} (${per(postgres - postgresBackground)} + ${per(postgresBackground)}) / ${per(loadGenerator)}`;
 };
+/** PostgreSQL's CPU per operation in the measured server's own backends, and in the other server's. */
+const ownPer = (m: Measured | undefined, perOrder = false) => {
+  if (!m?.cpu || m.requests === 0 || m.cpu.postgresOwn === undefined) return '—';
+  const operations = perOrder ? m.requests / 2 : m.requests;
+  const { postgres, postgresBackground, postgresOwn } = m.cpu;
+  return `${(postgresOwn / operations).toFixed(2)} own, ${((postgres - postgresBackground - postgresOwn) / operations).toFixed(2)} the other server's`;
+};
 
 interface Row extends Measured {
   name: string;
@@ -377,7 +384,7 @@ try {
         const realRound = await profiled(ROUNDS > 1 ? `${phase}-${round}` : phase, onReal);
         played.push({ real: realRound, reference, ratio: rate(realRound) / rate(reference) });
         const perOrder = realRound.ordersPerSecond !== undefined;
-        console.log(`  ${phase} round ${round}: ratio ${Math.round(100 * rate(realRound) / rate(reference))} %, CPU ms per ${perOrder ? 'order' : 'request'} real ${cpuPer(realRound, perOrder)}, reference ${cpuPer(reference, perOrder)}`);
+        console.log(`  ${phase} round ${round}: ratio ${Math.round(100 * rate(realRound) / rate(reference))} %, CPU ms per ${perOrder ? 'order' : 'request'} real ${cpuPer(realRound, perOrder)}, reference ${cpuPer(reference, perOrder)}; PostgreSQL backends real ${ownPer(realRound, perOrder)}, reference ${ownPer(reference, perOrder)}`);
         await after?.(round, realRound);
       }
       const median = [...played].sort((a, b) => a.ratio - b.ratio)[Math.floor(played.length / 2)]!;
