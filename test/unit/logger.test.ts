@@ -3,13 +3,19 @@ import { createLogger } from '../../src/http/logger.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
+/** What the process writes to stdout, one entry per write. */
+function captureStdout(): string[] {
+  const writes: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    writes.push(String(chunk));
+    return true;
+  });
+  return writes;
+}
+
 describe('the logger', () => {
   it('writes the lines of one event-loop turn with one write, in order, with secrets redacted', async () => {
-    const writes: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      writes.push(String(chunk));
-      return true;
-    });
+    const writes = captureStdout();
     const log = createLogger('info');
     log.info({ n: 1 }, 'first');
     log.info({ n: 2, authorization: 'Bearer abc' }, 'second');
@@ -26,11 +32,7 @@ describe('the logger', () => {
   });
 
   it('censors every secret key at the top and one level down, in errors and bindings too, and leaves the caller’s objects alone', async () => {
-    const writes: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      writes.push(String(chunk));
-      return true;
-    });
+    const writes = captureStdout();
     const log = createLogger('info');
     const headers = { authorization: 'Bearer s1', accept: 'application/json' };
     const failure = Object.assign(new Error('refused'), { password: 's2' });
