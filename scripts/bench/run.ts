@@ -225,20 +225,17 @@ async function seedTenant(url: string, db: pg.Client, tenant: string, count: num
 
 /** A load phase's result with the CPU it cost (scripts/bench/cpu.ts). */
 type Measured = LoadResult & { cpu?: CpuSplit };
-/** CPU ms per operation (per order for the creation row): server, PostgreSQL (its backends + background), load generator. */
-const cpuPer = (m: Measured | undefined, perOrder = false) => {
+/**
+ * CPU ms per operation (per order for the creation row): server, PostgreSQL (its backends + background), load
+ * generator; with `backends`, PostgreSQL's backends split into the measured server's own and the other server's.
+ */
+const cpuPer = (m: Measured | undefined, perOrder = false, backends = false) => {
   if (!m?.cpu || m.requests === 0) return '—';
   const operations = perOrder ? m.requests / 2 : m.requests;
   const per = (ms: number) => (ms / operations).toFixed(2);
-  const { server, postgres, postgresBackground = 0, loadGenerator } = m.cpu;
-  return `${per(server)} / ${per(postgres)} (${per(postgres - postgresBackground)} + ${per(postgresBackground)}) / ${per(loadGenerator)}`;
-};
-/** PostgreSQL's CPU per operation in the measured server's own backends, and in the other server's. */
-const ownPer = (m: Measured | undefined, perOrder = false) => {
-  if (!m?.cpu || m.requests === 0 || m.cpu.postgresOwn === undefined) return '—';
-  const operations = perOrder ? m.requests / 2 : m.requests;
-  const { postgres, postgresBackground, postgresOwn } = m.cpu;
-  return `${(postgresOwn / operations).toFixed(2)} own, ${((postgres - postgresBackground - postgresOwn) / operations).toFixed(2)} the other server's`;
+  const { server, postgres, postgresBackground, postgresOwn, loadGenerator } = m.cpu;
+  const split = `${per(server)} / ${per(postgres)} (${per(postgres - postgresBackground)} + ${per(postgresBackground)}) / ${per(loadGenerator)}`;
+  return backends ? `${split}; PostgreSQL backends ${per(postgresOwn)} own, ${per(postgres - postgresBackground - postgresOwn)} the other server's` : split;
 };
 
 interface Row extends Measured {
@@ -384,7 +381,7 @@ try {
         const realRound = await profiled(ROUNDS > 1 ? `${phase}-${round}` : phase, onReal);
         played.push({ real: realRound, reference, ratio: rate(realRound) / rate(reference) });
         const perOrder = realRound.ordersPerSecond !== undefined;
-        console.log(`  ${phase} round ${round}: ratio ${Math.round(100 * rate(realRound) / rate(reference))} %, CPU ms per ${perOrder ? 'order' : 'request'} real ${cpuPer(realRound, perOrder)}, reference ${cpuPer(reference, perOrder)}; PostgreSQL backends real ${ownPer(realRound, perOrder)}, reference ${ownPer(reference, perOrder)}`);
+        console.log(`  ${phase} round ${round}: ratio ${Math.round(100 * rate(realRound) / rate(reference))} %, CPU ms per ${perOrder ? 'order' : 'request'} real ${cpuPer(realRound, perOrder, true)}; reference ${cpuPer(reference, perOrder, true)}`);
         await after?.(round, realRound);
       }
       const median = [...played].sort((a, b) => a.ratio - b.ratio)[Math.floor(played.length / 2)]!;

@@ -58,7 +58,7 @@ builder.queryFields((t) => ({
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [ClaimStatusEnum], required: false }) },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.claim.count({ where: claimWhere(ctx, args.status) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.claim.count({ where: claimWhere(ctx, args.status) }));
       return ctx.db.claim.findMany({ ...query, where: claimWhere(ctx, args.status), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });

@@ -77,7 +77,7 @@ builder.queryField('extensions', (t) =>
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [ExtensionStatusEnum], required: false }) },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.extension.count({ where: extensionWhere(ctx, args) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.extension.count({ where: extensionWhere(ctx, args) }));
       return ctx.db.extension.findMany({ ...query, where: extensionWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });

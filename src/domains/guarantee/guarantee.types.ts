@@ -127,7 +127,7 @@ builder.queryFields((t) => ({
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [GuaranteeStatusEnum], required: false }), search: t.arg.string({ required: false }) },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.guarantee.count({ where: guaranteeWhere(ctx, args) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.guarantee.count({ where: guaranteeWhere(ctx, args) }));
       return ctx.db.guarantee.findMany({ ...query, where: guaranteeWhere(ctx, args), orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }] });

@@ -83,7 +83,7 @@ builder.queryFields((t) => ({
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [InvoiceStatusEnum], required: false }) },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.invoice.count({ where: invoiceWhere(ctx, args) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.invoice.count({ where: invoiceWhere(ctx, args) }));
       return ctx.db.invoice.findMany({ ...query, where: invoiceWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });

@@ -12,7 +12,7 @@ import { BidSectionRef } from '../section/section.types.ts';
 import { INSTITUTION_SELECT, InstitutionRef, PRODUCT_SELECT, ProductRef } from '../catalog/catalog.types.ts';
 import { ORDER_STATUSES } from './order-states.ts';
 import * as orders from './order.service.ts';
-import { orderById, orderCount, orderPage, type OrderListArgs } from './order-read-model.ts';
+import { orderById, orderCount, orderPage } from './order-read-model.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
 import { NO_TENANT, UUID } from '../common/formats.ts';
 import { countBeside, totalOf } from '../common/connection-total.ts';
@@ -223,10 +223,6 @@ function orderWhere(ctx: Context, args: { status?: readonly OrderStatus[] | null
   };
 }
 
-async function countOrders(ctx: Context, args: OrderListArgs): Promise<number> {
-  return (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) });
-}
-
 builder.queryFields((t) => ({
   orders: t.prismaConnection({
     type: 'GuaranteeOrder',
@@ -240,9 +236,9 @@ builder.queryFields((t) => ({
     },
     // The read model (order-read-model.ts) answers the page and the total where it covers the query; Prisma otherwise.
     // The total is counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => countOrders(ctx, args)),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: async (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => countOrders(ctx, args));
+      countBeside(args, info, async () => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }));
       return (
         ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
         ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })

@@ -93,7 +93,7 @@ builder.queryFields((t) => ({
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [RefundStatusEnum], required: false }) },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.refund.count({ where: refundWhere(ctx, args.status) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.refund.count({ where: refundWhere(ctx, args.status) }));
       return ctx.db.refund.findMany({ ...query, where: refundWhere(ctx, args.status), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });

@@ -101,7 +101,7 @@ builder.queryFields((t) => ({
       status: t.arg({ type: [SectionStatusEnum], required: false }),
     },
     // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args, ctx) => totalOf(args, () => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) })),
+    totalCount: (_parent, args) => totalOf(args),
     resolve: (query, _root, args, ctx, info) => {
       countBeside(args, info, () => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) }));
       return ctx.db.bidSection.findMany({ ...query, where: sectionWhere(ctx, args), orderBy: [{ openingAt: 'desc' }, { id: 'asc' }] });
