@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { DatabaseUnreachableError } from './db/database.ts';
+import { parsePoolSize } from './db/pool-size.ts';
 import { createLogger } from './http/logger.ts';
 import { demoAccountsText } from './domains/identity/demo-seed.ts';
 import { startServer } from './server.ts';
@@ -16,11 +17,16 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const databaseUrl = process.env.DATABASE_URL || undefined;
+const poolSize = parsePoolSize(process.env.DATABASE_POOL_SIZE);
+if (poolSize instanceof Error) {
+  console.error(poolSize.message);
+  process.exit(1);
+}
 const dataDir = resolve(process.env.DATA_DIR || './data');
 
 try {
   const server = await startServer({
-    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
+    database: databaseUrl ? { kind: 'postgres', url: databaseUrl, poolSize } : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
     redisUrl: process.env.REDIS_URL || undefined,
     port,
     logger: log,

@@ -16,12 +16,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { poolSizeFrom } from '../../src/db/pool-size.ts';
 import { orderWrites } from './reference-orders.ts';
 
 // Prisma stores DateTime as timestamp(3) without time zone, in UTC.
 pg.types.setTypeParser(1114, (value: string) => new Date(`${value.replace(' ', 'T')}Z`));
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: Number(process.env.BENCH_POOL_SIZE ?? 10) });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL!, max: poolSizeFrom(process.env.DATABASE_POOL_SIZE) });
 const sessionKey = Buffer.from(process.env.SESSION_SECRET!, 'utf8');
 const tenantIdByCode = new Map<string, string>(
   (await pool.query<{ id: string; code: string }>('SELECT id, code FROM "Tenant"')).rows.map((row) => [row.code, row.id]),

@@ -42,6 +42,7 @@ import { openDatabase, redact } from '../../src/db/database.ts';
 import { createAndSubmit, goodBody, hammer, pacedLoad, type LoadResult } from './load.ts';
 import { cloneOrders, cloneSections } from './seed.ts';
 import { cpuDuring, type CpuSplit } from './cpu.ts';
+import { poolSizeFrom } from '../../src/db/pool-size.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {
@@ -52,6 +53,8 @@ if (!DATABASE_URL) {
   process.exit(1);
 }
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Both servers' pool, as each reads it (scripts/bench/serve.ts, reference.ts): the server's default unless set. */
+const POOL_SIZE = poolSizeFrom(process.env.DATABASE_POOL_SIZE);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
 const ORDERS = Number(process.env.ORDERS ?? 3000);
 const PAGE = 50;
@@ -516,7 +519,7 @@ const was = (name: string) => previous?.rows.find((row) => row.name === name);
 const saturated = rows.filter((row) => row.pacedRate === undefined);
 const pacedRows = rows.filter((row) => row.pacedRate !== undefined);
 const lines = [
-  `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement; ${seeded.orders} orders, ${seeded.sections} sections.`,
+  `Last run ${date} on ${machine}; nproc ${cpus().length}; ${CONNECTIONS} connections, ${SECONDS} s per measurement, ${POOL_SIZE} PostgreSQL connections per server (DATABASE_POOL_SIZE); ${seeded.orders} orders, ${seeded.sections} sections.`,
   '',
   '| measurement | real req/s | p50 / p99 ms | errors | CPU ms per operation: server / PostgreSQL (backends + background processes) / load generator | reference req/s | p50 / p99 ms | reference CPU ms per operation | real / reference (median round, the rounds from–to) | SQL per operation | previous run |',
   '|---|---|---|---|---|---|---|---|---|---|---|',

@@ -15,13 +15,14 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
+import { poolSizeFrom } from '../../src/db/pool-size.ts';
 import { percentile } from './stats.ts';
 
 const countSql = process.env.BENCH_COUNT_SQL === '1';
 let statements: string[] = [];
 
 const server = await startServer({
-  database: { kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: Number(process.env.BENCH_POOL_SIZE ?? 10) },
+  database: { kind: 'postgres', url: process.env.DATABASE_URL!, poolSize: poolSizeFrom(process.env.DATABASE_POOL_SIZE) },
   port: 0,
   host: '127.0.0.1',
   logger: createLogger(process.env.LOG_LEVEL ?? 'info'),

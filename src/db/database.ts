@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { applyMigrations } from './migrations.ts';
+import { DEFAULT_POOL_SIZE } from './pool-size.ts';
 import type { Sql } from './sql.ts';
 import './pg-rows.ts';
 
@@ -51,7 +52,7 @@ function createClient(adapter: PrismaPg | PrismaPGlite, options: DatabaseOptions
   return client;
 }
 
-async function openPostgres(url: string, poolSize = 10, options: DatabaseOptions = {}): Promise<Database> {
+async function openPostgres(url: string, poolSize = DEFAULT_POOL_SIZE, options: DatabaseOptions = {}): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection the server closes (restart, failover, DROP DATABASE) must not crash the process: the pool
   // replaces it on the next checkout.

@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
 import { HeartbeatDocument } from '../../schema/generated/graphql.ts';
 import { DatabaseUnreachableError } from '../../src/db/database.ts';
+import { parsePoolSize, poolSizeFrom, DEFAULT_POOL_SIZE } from '../../src/db/pool-size.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
-import { startTestServer, type TestServer } from '../support/harness.ts';
+import { freshDatabase, startTestServer, type TestServer } from '../support/harness.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -79,6 +84,63 @@ describe('start-up failures', () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(DatabaseUnreachableError);
     await expect(attempt).rejects.toThrow(/Cannot reach PostgreSQL at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+  });
+
+  it('`npm start` refuses a DATABASE_POOL_SIZE that is not a whole number from 1 to 1000, before opening anything', async () => {
+    for (const value of ['0', 'ten']) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        env: { ...process.env, DATABASE_POOL_SIZE: value, DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere', PORT: '0' },
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, got "${value}"`);
+      expect(run.stderr).not.toContain('Cannot reach PostgreSQL');
+    }
+  });
+});
+
+describe('DATABASE_POOL_SIZE', () => {
+  it('is a whole number from 1 to 1000, or unset for the default', () => {
+    expect(parsePoolSize(undefined)).toBeUndefined();
+    expect(parsePoolSize('')).toBeUndefined();
+    expect(parsePoolSize('5')).toBe(5);
+    expect(parsePoolSize(' 12 ')).toBe(12);
+    expect(parsePoolSize('1000')).toBe(1000);
+    for (const bad of ['0', '-1', '1e2', '0x10', '2.5', 'ten', '1001']) expect(parsePoolSize(bad)).toBeInstanceOf(Error);
+    // Unset: Prisma's rule, twice the CPUs plus one (5 on the 2-core machines the bench runs on).
+    expect(DEFAULT_POOL_SIZE).toBe(availableParallelism() * 2 + 1);
+    expect(poolSizeFrom(undefined)).toBe(DEFAULT_POOL_SIZE);
+    expect(poolSizeFrom('7')).toBe(7);
+    expect(() => poolSizeFrom('ten')).toThrow(/DATABASE_POOL_SIZE/);
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('bounds the connections one instance opens to PostgreSQL', async () => {
+    const database = await freshDatabase();
+    if (database.target.kind !== 'postgres') throw new Error('PostgreSQL expected');
+    const small = await startServer({ database: { ...database.target, poolSize: 2 }, port: 0, host: '127.0.0.1', logger: createLogger('silent'), sweepIntervalMs: 0 });
+    try {
+      // Six statements of 300 ms at once would take six connections; the pool gives them two, and the rest wait.
+      const sleeping = Promise.all(Array.from({ length: 6 }, () => small.database.sql.query('SELECT pg_sleep(0.3)', [])));
+      const name = new URL(database.target.url).pathname.slice(1);
+      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const { rows } = await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep%' AND state = 'active'",
+          [name],
+        );
+        expect(rows[0]!.n).toBe(2);
+      } finally {
+        await admin.end();
+      }
+      await sleeping;
+    } finally {
+      await small.close();
+      await database.drop();
+    }
   });
 });
 
