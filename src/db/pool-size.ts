@@ -2,11 +2,12 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Connections per instance to PostgreSQL when `DATABASE_POOL_SIZE` is unset: Prisma's rule for its own pool, twice
- * the CPUs plus one (here the CPUs node may use). node-postgres's 10 regardless of the machine was measured on a
- * 2-core machine shared with PostgreSQL to double the creation p99 at half load against 5 (README, issue 9), and ten
- * instances with 10 each fill PostgreSQL's default `max_connections`.
+ * the CPUs plus one (here the CPUs node may use), at most node-postgres's 10, the default before. A fixed 10 was
+ * measured on a 2-core machine shared with PostgreSQL to double the creation p99 at half load against 5 (README,
+ * issue 9); the cap keeps a large machine from opening more than before (ten instances of 10 already fill
+ * PostgreSQL's default `max_connections`).
  */
-export const DEFAULT_POOL_SIZE = availableParallelism() * 2 + 1;
+export const DEFAULT_POOL_SIZE = Math.min(availableParallelism() * 2 + 1, 10);
 
 /**
  * `DATABASE_POOL_SIZE`: the connections one instance keeps to PostgreSQL (default {@link DEFAULT_POOL_SIZE}), a whole
