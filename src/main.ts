@@ -2,9 +2,9 @@
  * `npm start`: serves the API on PORT (default 4000). Uses DATABASE_URL's PostgreSQL when set, otherwise an
  * embedded PGlite in DATA_DIR (default ./data), created and migrated on first start.
  */
-import { resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { DatabaseUnreachableError } from './db/database.ts';
-import { parsePoolSize } from './db/pool-size.ts';
+import { databaseTargetFromEnv } from './db/target.ts';
 import { createLogger } from './http/logger.ts';
 import { demoAccountsText } from './domains/identity/demo-seed.ts';
 import { startServer } from './server.ts';
@@ -16,17 +16,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got "${process.env.PORT}"`);
   process.exit(1);
 }
-const databaseUrl = process.env.DATABASE_URL || undefined;
-const poolSize = parsePoolSize(process.env.DATABASE_POOL_SIZE);
-if (poolSize instanceof Error) {
-  console.error(poolSize.message);
+let database: ReturnType<typeof databaseTargetFromEnv>;
+try {
+  database = databaseTargetFromEnv(process.env);
+} catch (error) {
+  console.error((error as Error).message);
   process.exit(1);
 }
-const dataDir = resolve(process.env.DATA_DIR || './data');
 
 try {
   const server = await startServer({
-    database: databaseUrl ? { kind: 'postgres', url: databaseUrl, poolSize } : { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') },
+    database,
     redisUrl: process.env.REDIS_URL || undefined,
     port,
     logger: log,
@@ -34,7 +34,7 @@ try {
     sweepIntervalMs: Number(process.env.SWEEP_INTERVAL_MS ?? 30_000),
   });
   log.info(
-    { url: server.url, database: databaseUrl ? 'postgres' : `pglite:${dataDir}`, pubsub: process.env.REDIS_URL ? 'redis' : 'memory' },
+    { url: server.url, database: database.kind === 'postgres' ? 'postgres' : `pglite:${dirname(database.dataDir)}`, pubsub: process.env.REDIS_URL ? 'redis' : 'memory' },
     `GraphQL API ready at ${server.url} (GraphiQL in the browser)`,
   );
   if (server.demoAccountsCreated) console.log(`\n${demoAccountsText(server.url)}\n`);

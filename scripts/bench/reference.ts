@@ -16,7 +16,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { poolSizeFrom } from '../../src/db/pool-size.ts';
+import { poolSizeFrom } from '../../src/db/target.ts';
 import { orderWrites } from './reference-orders.ts';
 
 // Prisma stores DateTime as timestamp(3) without time zone, in UTC.

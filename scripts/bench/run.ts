@@ -42,7 +42,7 @@ import { openDatabase, redact } from '../../src/db/database.ts';
 import { createAndSubmit, goodBody, hammer, pacedLoad, type LoadResult } from './load.ts';
 import { cloneOrders, cloneSections } from './seed.ts';
 import { cpuDuring, type CpuSplit } from './cpu.ts';
-import { poolSizeFrom } from '../../src/db/pool-size.ts';
+import { poolSizeFrom } from '../../src/db/target.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) {

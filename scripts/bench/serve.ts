@@ -15,7 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
-import { poolSizeFrom } from '../../src/db/pool-size.ts';
+import { poolSizeFrom } from '../../src/db/target.ts';
 import { percentile } from './stats.ts';
 
 const countSql = process.env.BENCH_COUNT_SQL === '1';

@@ -7,7 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { applyMigrations } from './migrations.ts';
-import { DEFAULT_POOL_SIZE } from './pool-size.ts';
+import { DEFAULT_POOL_SIZE } from './target.ts';
 import type { Sql } from './sql.ts';
 import './pg-rows.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
 import { HeartbeatDocument } from '../../schema/generated/graphql.ts';
 import { DatabaseUnreachableError } from '../../src/db/database.ts';
-import { parsePoolSize, poolSizeFrom, DEFAULT_POOL_SIZE } from '../../src/db/pool-size.ts';
+import { databaseTargetFromEnv, DEFAULT_POOL_SIZE, poolSizeFrom } from '../../src/db/target.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { startServer } from '../../src/server.ts';
 import { freshDatabase, startTestServer, type TestServer } from '../support/harness.ts';
@@ -103,17 +103,24 @@ describe('start-up failures', () => {
 
 describe('DATABASE_POOL_SIZE', () => {
   it('is a whole number from 1 to 1000, or unset for the default', () => {
-    expect(parsePoolSize(undefined)).toBeUndefined();
-    expect(parsePoolSize('')).toBeUndefined();
-    expect(parsePoolSize('5')).toBe(5);
-    expect(parsePoolSize(' 12 ')).toBe(12);
-    expect(parsePoolSize('1000')).toBe(1000);
-    for (const bad of ['0', '-1', '1e2', '0x10', '2.5', 'ten', '1001']) expect(parsePoolSize(bad)).toBeInstanceOf(Error);
     // Unset: Prisma's rule, twice the CPUs plus one (5 on the 2-core machines the bench runs on), at most 10.
     expect(DEFAULT_POOL_SIZE).toBe(Math.min(availableParallelism() * 2 + 1, 10));
     expect(poolSizeFrom(undefined)).toBe(DEFAULT_POOL_SIZE);
-    expect(poolSizeFrom('7')).toBe(7);
-    expect(() => poolSizeFrom('ten')).toThrow(/DATABASE_POOL_SIZE/);
+    expect(poolSizeFrom('')).toBe(DEFAULT_POOL_SIZE);
+    expect(poolSizeFrom('5')).toBe(5);
+    expect(poolSizeFrom(' 12 ')).toBe(12);
+    expect(poolSizeFrom('1000')).toBe(1000);
+    for (const bad of ['0', '-1', '1e2', '0x10', '2.5', 'ten', '1001']) expect(() => poolSizeFrom(bad)).toThrow(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, got "${bad}"`);
+  });
+
+  it('is the pool `npm start` opens PostgreSQL with (the target it builds from the environment)', () => {
+    const url = 'postgresql://postgres@127.0.0.1:5432/app';
+    expect(databaseTargetFromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '2' })).toEqual({ kind: 'postgres', url, poolSize: 2 });
+    expect(databaseTargetFromEnv({ DATABASE_URL: url })).toEqual({ kind: 'postgres', url, poolSize: DEFAULT_POOL_SIZE });
+    expect(() => databaseTargetFromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: 'ten' })).toThrow(/DATABASE_POOL_SIZE/);
+    // Without PostgreSQL the setting has nothing to size, but a wrong one is still refused.
+    expect(databaseTargetFromEnv({ DATA_DIR: '/srv/eg', DATABASE_POOL_SIZE: '2' })).toEqual({ kind: 'pglite', dataDir: '/srv/eg/pglite' });
+    expect(() => databaseTargetFromEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
   it.skipIf(!process.env.DATABASE_URL)('bounds the connections one instance opens to PostgreSQL', async () => {
