@@ -28,11 +28,13 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isThenable, PothosError, RootFieldBuilder } from '@pothos/core';
+import { isThenable, ObjectRef, PothosError, PothosValidationError, RootFieldBuilder } from '@pothos/core';
 import { getRefFromModel } from '@pothos/plugin-prisma';
 import { Plan, setLoaderMappings } from '@pothos/selection-mapper';
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
+import { getNamedType, isInterfaceType, isObjectType, Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
 import type { builder } from './builder.ts';
+import { countBeside } from './domains/common/connection-total.ts';
+import { ValidationError } from './errors.ts';
 
 type Query = Record<string, unknown>;
 type Adapter = Parameters<typeof Plan.fromInfo>[0];
@@ -42,6 +44,15 @@ const { prismaAdapter } = (await import(pluginModule('adapter.js'))) as { prisma
 const { wrapWithUsageCheck, isUsed } = (await import(pluginModule('usage.js'))) as {
   wrapWithUsageCheck: (query: Query) => Query;
   isUsed: (query: Query) => boolean;
+};
+type Cursors = {
+  getCursorFormatter: (model: string, builder: unknown, cursor: string) => (value: unknown) => string;
+  getCursorParser: (model: string, builder: unknown, cursor: string) => (cursor: string) => unknown;
+  resolvePrismaCursorConnection: (options: Record<string, unknown>, cursor: (value: unknown) => string, resolve: (query: Query) => unknown) => unknown;
+};
+const { getCursorFormatter, getCursorParser, resolvePrismaCursorConnection } = (await import(pluginModule('cursors.js'))) as Cursors;
+const { ModelLoader } = (await import(pluginModule('../model-loader.js'))) as {
+  ModelLoader: { getCursorSelection: (ref: unknown, model: string, cursor: string, builder: unknown) => Query };
 };
 
 /** Variable values of one field node kept at most: a field whose selection's variables vary more is planned each time. */
@@ -131,13 +142,27 @@ function watched(context: object) {
   return { proxy, revoke, watch };
 }
 
-/** The plugin's plan of the field, as `queryFromInfo` makes it, its callbacks given `context`. */
-function plan(info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, context: object) {
-  return Plan.fromInfo(prismaAdapter, { context, info, path: [], paths: [], skipDeferredFragments }) as SettledPlan | Promise<SettledPlan>;
+/**
+ * Where a field's rows are beneath it and what is selected before its fields: a connection's nodes under `edges.node`
+ * (and `nodes`), with its cursor's columns; a `prismaField`'s are the field itself, with nothing.
+ */
+interface Recipe {
+  typeName?: string;
+  paths: string[][];
+  initial?: Query;
+}
+const FIELD_ITSELF: Recipe = { paths: [] };
+
+/**
+ * The plugin's plan of the field, as `queryFromInfo` makes it, its callbacks given `context`; undefined where nothing
+ * is selected beneath the recipe's paths (a connection asked only for its total).
+ */
+function plan(info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, context: object, recipe: Recipe) {
+  return Plan.fromInfo(prismaAdapter, { context, info, path: [], skipDeferredFragments, ...recipe }) as SettledPlan | Promise<SettledPlan> | undefined;
 }
 
 /** The query of the root prisma field `info` resolves: from a kept plan where there is one. */
-function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined): Query | Promise<Query> {
+function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFragments: boolean | undefined, recipe: Recipe = FIELD_ITSELF): Query | Promise<Query> {
   const node = info.fieldNodes[0]!;
   const keepable = info.path.prev === undefined && info.fieldNodes.length === 1;
   let field = keepable ? byFieldNode.get(node) : undefined;
@@ -171,7 +196,12 @@ function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFra
     made.context = context;
     return made.query() as Query;
   };
-  const made = plan(info, skipDeferredFragments, watch?.proxy ?? context);
+  const made = plan(info, skipDeferredFragments, watch?.proxy ?? context, recipe);
+  if (made === undefined) {
+    // As queryFromInfo: nothing to plan or map, so the selection it was given. Planned again next time (it is cheap).
+    watch?.revoke();
+    return recipe.initial ?? {};
+  }
   return isThenable(made) ? made.then((settled) => settle(settled, false)) : settle(made, true);
 }
 
@@ -214,4 +244,126 @@ type FieldBuilderThis = { builder: typeof builder; field: (options: Record<strin
       return isThenable(query) ? query.then((settled) => run(settled, parent, args, context, info)) : run(query, parent, args, context, info);
     },
   });
+};
+
+// `t.prismaConnection` as the plugin defines it (field-builder.js), with the query of its nodes from plannedQuery: the
+// same walk as a prismaField's, with the connection's recipe (its nodes under `edges.node` and `nodes`, its cursor's
+// columns selected first); and its `totalCount` option counted beside the page (connection-total.ts). The page and
+// the connection object are the plugin's (resolvePrismaCursorConnection).
+type ConnectionThis = FieldBuilderThis & {
+  builder: { configStore: { getTypeConfig: (ref: unknown) => { name: string; extensions?: Record<string, unknown> } } };
+  connection: (options: Record<string, unknown>, connectionOptions: unknown, edgeOptions: unknown) => unknown;
+};
+type ConnectionOptions = {
+  type: unknown;
+  cursor: string;
+  maxSize?: unknown;
+  defaultSize?: unknown;
+  resolve: PrismaResolve;
+  totalCount?: (parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => unknown;
+};
+type ConnectionArgs = { first?: number | null; last?: number | null; before?: string | null; after?: string | null } & Record<string, unknown>;
+
+/**
+ * What the plugin refuses in a connection's arguments, refused first as typed errors naming the argument: the plugin
+ * throws them untyped, and they reached a client without a code or a field.
+ */
+function refuseConnectionArgs({ first, last, before, after }: ConnectionArgs): void {
+  if (first != null && first < 0) throw new ValidationError('first', 'first must not be negative', 'PAGE_SIZE_NEGATIVE');
+  if (last != null && last < 0) throw new ValidationError('last', 'last must not be negative', 'PAGE_SIZE_NEGATIVE');
+  if (before != null && after != null) throw new ValidationError('before', 'before and after cannot be given together', 'PAGE_ARGUMENTS_CONFLICT');
+  if (before != null && first != null) throw new ValidationError('first', 'first pages forward, before backward: give one', 'PAGE_ARGUMENTS_CONFLICT');
+  if (after != null && last != null) throw new ValidationError('last', 'last pages backward, after forward: give one', 'PAGE_ARGUMENTS_CONFLICT');
+}
+
+(RootFieldBuilder.prototype as unknown as { prismaConnection: unknown }).prismaConnection = function prismaConnection(
+  this: ConnectionThis,
+  { type, cursor, maxSize, defaultSize, resolve, totalCount, ...options }: ConnectionOptions,
+  connectionOptions: Record<string, unknown> | ObjectRef<never, never> = {},
+  edgeOptions: unknown = {},
+) {
+  const schemaBuilder = this.builder as unknown as typeof builder & ConnectionThis['builder'];
+  maxSize ??= schemaBuilder.options.prisma?.maxConnectionSize;
+  defaultSize ??= schemaBuilder.options.prisma?.defaultConnectionSize;
+  const ref = typeof type === 'string' ? getRefFromModel(type, schemaBuilder as never) : type;
+  const { name: typeName, extensions } = schemaBuilder.configStore.getTypeConfig(ref);
+  const model = extensions?.pothosPrismaModel as string;
+  const formatCursor = getCursorFormatter(model, schemaBuilder, cursor);
+  const parsePluginCursor = getCursorParser(model, schemaBuilder, cursor);
+  const recipe: Recipe = { typeName, paths: [['nodes'], ['edges', 'node']], initial: { select: ModelLoader.getCursorSelection(ref, model, cursor, schemaBuilder) } };
+  const onUnusedQuery = schemaBuilder.options.prisma?.onUnusedQuery;
+  const skipDeferredFragments = schemaBuilder.options.prisma?.skipDeferredFragments;
+  const unused = (info: GraphQLResolveInfo) => {
+    if (typeof onUnusedQuery === 'function') return onUnusedQuery(info);
+    const message = `Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`;
+    if (onUnusedQuery === 'error') throw new PothosError(message);
+    if (onUnusedQuery === 'warn') console.warn(message);
+  };
+  const resolveConnection = (planned: Query, parent: unknown, args: ConnectionArgs, context: object, info: GraphQLResolveInfo, totalCountOnly: boolean) => {
+    refuseConnectionArgs(args);
+    const parseCursor = (value: string) => {
+      try {
+        return parsePluginCursor(value);
+      } catch (error) {
+        if (!(error instanceof PothosValidationError)) throw error;
+        throw new ValidationError(args.before != null ? 'before' : 'after', 'Not a cursor of this list', 'CURSOR_MALFORMED');
+      }
+    };
+    const played = playedFrom.get(planned);
+    const query = onUnusedQuery ? wrapWithUsageCheck(planned) : planned;
+    const check = <T>(value: T): T => {
+      if (onUnusedQuery && !isUsed(query)) unused(info);
+      return value;
+    };
+    let total: (() => Promise<number>) | undefined;
+    return resolvePrismaCursorConnection(
+      { parent, query, ctx: context, parseCursor, maxSize, defaultSize, args, totalCount: totalCount && (() => total!()) },
+      formatCursor,
+      (paged) => {
+        // Once the arguments have passed the plugin's checks: the total counted beside the page, not after it
+        // (src/domains/common/connection-total.ts); the totalCount field answers with it.
+        if (totalCount) total = countBeside(info, async () => (await totalCount(parent, args, context, info)) as number);
+        if (totalCountOnly) return [];
+        // The page's query (the plan's, with take, skip and cursor) stands for the same kept plan.
+        if (played) playedFrom.set(paged, played);
+        const result = resolve(paged, parent, args, context, info);
+        return isThenable(result) ? result.then(check) : check(result);
+      },
+    );
+  };
+  return this.connection(
+    {
+      ...options,
+      type: ref,
+      resolve: (parent: unknown, args: ConnectionArgs, context: object, info: GraphQLResolveInfo) => {
+        const returnType = getNamedType(info.returnType);
+        const fields = isObjectType(returnType) || isInterfaceType(returnType) ? returnType.getFields() : {};
+        const totalCountOnly = info.fieldNodes.every((node) =>
+          node.selectionSet?.selections.every(
+            (s) => s.kind === Kind.FIELD && (fields[s.name.value]?.extensions?.pothosPrismaTotalCount || s.name.value === '__typename'),
+          ),
+        );
+        const query = plannedQuery(context, info, skipDeferredFragments, recipe);
+        return isThenable(query)
+          ? query.then((settled) => resolveConnection(settled, parent, args, context, info, totalCountOnly))
+          : resolveConnection(query, parent, args, context, info, totalCountOnly);
+      },
+    },
+    connectionOptions instanceof ObjectRef
+      ? connectionOptions
+      : {
+          ...connectionOptions,
+          fields: totalCount
+            ? (t: { int: (options: Record<string, unknown>) => unknown }) => ({
+                totalCount: t.int({
+                  nullable: false,
+                  extensions: { pothosPrismaTotalCount: true },
+                  resolve: (parent: { totalCount?: () => unknown }) => parent.totalCount?.(),
+                }),
+                ...(connectionOptions.fields as ((t: unknown) => Record<string, unknown>) | undefined)?.(t),
+              })
+            : connectionOptions.fields,
+        },
+    edgeOptions,
+  );
 };

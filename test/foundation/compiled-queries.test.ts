@@ -207,4 +207,25 @@ describe('compiled queries', () => {
     expect(asAdmin).toBe(without);
     expect({ planned: prismaPlans.planned - before.planned, reused: prismaPlans.reused - before.reused }).toEqual({ planned: 2, reused: 2 });
   });
+
+  it("keep a connection's plan too, and page and count with it as when it was planned", async () => {
+    const query = `query($first: Int, $after: String) { orders(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } } # kept connection`;
+    const before = { ...prismaPlans };
+    const first = JSON.parse(await post(tokens.bidder, query, { first: 1 })) as { data: { orders: { totalCount: number; pageInfo: { endCursor: string }; edges: Array<{ node: { id: string } }> } } };
+    const all = JSON.parse(await post(tokens.bidder, query, { first: 10 })) as typeof first;
+    const next = JSON.parse(await post(tokens.bidder, query, { first: 1, after: first.data.orders.pageInfo.endCursor })) as typeof first;
+    const asAdmin = JSON.parse(await post(tokens.admin, query, { first: 10 })) as typeof first;
+    // Planned once: the connection's own arguments are not its selection's, so every page plays the same plan.
+    expect({ planned: prismaPlans.planned - before.planned, reused: prismaPlans.reused - before.reused }).toEqual({ planned: 1, reused: 3 });
+    expect(all.data.orders.totalCount).toBeGreaterThanOrEqual(3);
+    expect(all.data.orders.edges.map((edge) => edge.node.id).slice(0, 2)).toEqual([first.data.orders.edges[0]!.node.id, next.data.orders.edges[0]!.node.id]);
+    expect(next.data.orders.totalCount).toBe(all.data.orders.totalCount);
+    // The admin sees the tenant's orders with the same plan: the bidder's and others'.
+    expect(asAdmin.data.orders.totalCount).toBeGreaterThanOrEqual(all.data.orders.totalCount);
+    // Only the total: nothing beneath the nodes to plan, so the plugin's answer without a page.
+    const totals = `query { orders { totalCount } } # kept connection, total only`;
+    const total = await requestStatements(queries, () => post(tokens.bidder, totals, {}));
+    expect(JSON.parse(total.result)).toEqual({ data: { orders: { totalCount: all.data.orders.totalCount } } });
+    expect(total.statements.filter((sql) => /order list page/.test(sql))).toHaveLength(0);
+  });
 });

@@ -58,6 +58,42 @@ describe('the order list total', () => {
     expect(queries.slice(before).filter((sql) => COUNT.test(sql))).toHaveLength(0);
   });
 
+  it('answers a list asked only for its total, with the count and no page', async () => {
+    for (const query of ['{ orders { totalCount } }', '{ orders(status: [DRAFT]) { __typename totalCount } }']) {
+      const before = queries.length;
+      const body = await list(query);
+      expect(body, query).toEqual({ data: { orders: expect.objectContaining({ totalCount: 3 }) } });
+      const sent = queries.slice(before);
+      expect(sent.filter((sql) => COUNT.test(sql)), query).toHaveLength(1);
+      expect(sent.filter((sql) => PAGE.test(sql) || /FROM "GuaranteeOrder"/.test(sql) && !COUNT.test(sql)), query).toHaveLength(0);
+    }
+    // Every t.prismaConnection counts the same way: the sections an admin lists, say.
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.admin}` },
+      body: JSON.stringify({ query: '{ sections { totalCount } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { sections: { totalCount: expect.any(Number) } } });
+  });
+
+  it('is not counted when the arguments are refused, and the refusal names the argument', async () => {
+    const refusals: Array<[string, string, string]> = [
+      ['{ orders(first: -1) { totalCount edges { node { id } } } }', 'PAGE_SIZE_NEGATIVE', 'first'],
+      ['{ orders(last: -2) { totalCount } }', 'PAGE_SIZE_NEGATIVE', 'last'],
+      ['{ orders(after: "zzz") { totalCount edges { node { id } } } }', 'CURSOR_MALFORMED', 'after'],
+      ['{ orders(before: "WA==", last: 2) { totalCount } }', 'CURSOR_MALFORMED', 'before'],
+      ['{ orders(before: "a", after: "b") { totalCount } }', 'PAGE_ARGUMENTS_CONFLICT', 'before'],
+      ['{ orders(before: "a", first: 2) { totalCount } }', 'PAGE_ARGUMENTS_CONFLICT', 'first'],
+      ['{ orders(after: "a", last: 2) { totalCount } }', 'PAGE_ARGUMENTS_CONFLICT', 'last'],
+    ];
+    for (const [query, code, field] of refusals) {
+      const before = queries.length;
+      const body = (await list(query)) as { errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> };
+      expect(body.errors, query).toEqual([expect.objectContaining({ path: ['orders'], extensions: { code, field } })]);
+      expect(queries.slice(before).filter((sql) => COUNT.test(sql) || PAGE.test(sql)), query).toHaveLength(0);
+    }
+  });
+
   // PGlite is one connection: statements there run one after the other whatever the server sends.
   it.skipIf(!process.env.DATABASE_URL)('is counted while the page is still being read (PostgreSQL)', async () => {
     const before = queries.length;

@@ -8,7 +8,6 @@ import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as claims from './claim.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const ClaimStatusEnum = builder.enumType('ClaimStatus', {
   description: 'DRAFT 待确认, SUBMITTED 已提交, APPROVED 已赔付 (in full or in part), REJECTED 已拒绝.',
@@ -57,10 +56,9 @@ builder.queryFields((t) => ({
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [ClaimStatusEnum], required: false }) },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.claim.count({ where: claimWhere(ctx, args.status) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.claim.count({ where: claimWhere(ctx, args.status) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.claim.findMany({ ...query, where: claimWhere(ctx, args.status), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
   }),

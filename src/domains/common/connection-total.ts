@@ -3,32 +3,19 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 /**
  * A connection's `totalCount` counted beside its page instead of after it (issue 9).
  *
- * Pothos resolves a connection's `totalCount` as a field of the connection, so its count statement waits until the
- * page's statement has answered: one more round trip to PostgreSQL in every list request, the order list's most of
- * all. The connection's resolver hands its count to {@link countBeside} before it reads its page, which sends it at
- * once when the operation selects `totalCount`; the `totalCount` resolver answers with {@link totalOf}: that count, or
- * the count run then where none was started (a `totalCount` behind a directive, say). So each list names its count
- * once. Keyed by the field's `args` object, which Pothos hands to both resolvers of one connection field and to no
- * other; the connection's resolver always runs before its `totalCount`.
+ * Pothos resolves a connection's `totalCount` as a field of the connection, so its count statement would wait until
+ * the page's statement has answered: one more round trip to PostgreSQL in every list request, the order list's most
+ * of all. Every `t.prismaConnection` (src/prisma-plans.ts) hands its `totalCount` option to {@link countBeside}
+ * before it reads its page: where the operation selects `totalCount` unconditionally the count is sent at once, and
+ * the `totalCount` field answers with it; otherwise (a `totalCount` behind a directive) the field counts when it is
+ * resolved, if it is. A connection asked only for its total reads no page and counts all the same.
  */
-const counts = new WeakMap<object, Promise<number> | (() => Promise<number>)>();
-
-export function countBeside(args: object, info: GraphQLResolveInfo, count: () => Promise<number>): void {
-  if (!info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info))) {
-    counts.set(args, count);
-    return;
-  }
+export function countBeside(info: GraphQLResolveInfo, count: () => Promise<number>): () => Promise<number> {
+  if (!info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info))) return count;
   const counting = count();
   // Reported by the totalCount field, which awaits it; a page that fails first must not leave it unhandled.
   counting.catch(() => {});
-  counts.set(args, counting);
-}
-
-export function totalOf(args: object): Promise<number> {
-  const counted = counts.get(args);
-  if (!counted) throw new Error('totalOf: the connection resolver did not call countBeside with these args');
-  counts.delete(args);
-  return typeof counted === 'function' ? counted() : counted;
+  return () => counting;
 }
 
 /**

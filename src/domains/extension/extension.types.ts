@@ -7,7 +7,6 @@ import { ErrorInterface } from '../common/common.types.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as extensions from './extension.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const ExtensionStatusEnum = builder.enumType('ExtensionStatus', {
   description: 'PENDING 待审核, APPROVED 已同意 (the validity end moved), REJECTED 已拒绝.',
@@ -76,10 +75,9 @@ builder.queryField('extensions', (t) =>
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [ExtensionStatusEnum], required: false }) },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.extension.count({ where: extensionWhere(ctx, args) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.extension.count({ where: extensionWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.extension.findMany({ ...query, where: extensionWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
   }),

@@ -9,7 +9,6 @@ import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeOrderRef } from '../order/order.types.ts';
 import * as guarantees from './guarantee.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const GuaranteeStatusEnum = builder.enumType('GuaranteeStatus', {
   description: 'EFFECTIVE 生效中, REFUNDING 退保中, REFUNDED 已退保, CLAIMING 理赔中, CLAIM_PAID 已赔付, CANCELLING 注销中, VOID 已失效, EXPIRED 已过期.',
@@ -126,10 +125,9 @@ builder.queryFields((t) => ({
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [GuaranteeStatusEnum], required: false }), search: t.arg.string({ required: false }) },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.guarantee.count({ where: guaranteeWhere(ctx, args) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.guarantee.count({ where: guaranteeWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.guarantee.findMany({ ...query, where: guaranteeWhere(ctx, args), orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }] });
     },
   }),

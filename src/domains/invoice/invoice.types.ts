@@ -8,7 +8,6 @@ import { formatMoney } from '../catalog/money.ts';
 import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as invoices from './invoice.service.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const InvoiceFormEnum = builder.enumType('InvoiceForm', {
   description: 'ELECTRONIC 电子发票 (a file to download), PAPER 纸质发票 (posted).',
@@ -82,10 +81,9 @@ builder.queryFields((t) => ({
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [InvoiceStatusEnum], required: false }) },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.invoice.count({ where: invoiceWhere(ctx, args) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.invoice.count({ where: invoiceWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.invoice.findMany({ ...query, where: invoiceWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
   }),

@@ -15,7 +15,6 @@ import * as orders from './order.service.ts';
 import { orderById, orderCount, orderPage } from './order-read-model.ts';
 import { issueIfRealTime } from '../guarantee/guarantee.service.ts';
 import { NO_TENANT, UUID } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const OrderStatusEnum = builder.enumType('OrderStatus', {
   description:
@@ -235,10 +234,9 @@ builder.queryFields((t) => ({
       search: t.arg.string({ required: false, description: 'Order number, section name or section code.' }),
     },
     // The read model (order-read-model.ts) answers the page and the total where it covers the query; Prisma otherwise.
-    // The total is counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: async (query, _root, args, ctx, info) => {
-      countBeside(args, info, async () => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }));
+    // The total is counted beside the page, not after it, as every t.prismaConnection's (connection-total.ts).
+    totalCount: async (_parent, args, ctx) => (await orderCount(ctx, args)) ?? ctx.db.guaranteeOrder.count({ where: orderWhere(ctx, args) }),
+    resolve: async (query, _root, args, ctx) => {
       return (
         ((await orderPage(ctx, query, args)) as Prisma.GuaranteeOrderGetPayload<typeof query>[] | undefined) ??
         ctx.db.guaranteeOrder.findMany({ ...query, where: orderWhere(ctx, args), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })

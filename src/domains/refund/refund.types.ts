@@ -8,7 +8,6 @@ import { GuaranteeRef } from '../guarantee/guarantee.types.ts';
 import * as refunds from './refund.service.ts';
 import { ErrorInterface } from '../common/common.types.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const RefundReasonEnum = builder.enumType('RefundReason', {
   description: 'WITHDRAWN 投标人放弃投标, SUSPENDED 项目中止/暂停, FAILED 流标, TERMINATED 终止, OTHER.',
@@ -92,10 +91,9 @@ builder.queryFields((t) => ({
     skipTypeScopes: true,
     authScopes: { loggedIn: true },
     args: { status: t.arg({ type: [RefundStatusEnum], required: false }) },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.refund.count({ where: refundWhere(ctx, args.status) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.refund.count({ where: refundWhere(ctx, args.status) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.refund.findMany({ ...query, where: refundWhere(ctx, args.status), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
     },
   }),

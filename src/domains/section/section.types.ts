@@ -9,7 +9,6 @@ import * as sections from './section.service.ts';
 import { sealText } from '../../crypto/index.ts';
 import { currentSealingKey } from '../guarantee/keys.ts';
 import { NO_TENANT } from '../common/formats.ts';
-import { countBeside, totalOf } from '../common/connection-total.ts';
 
 export const SectionStatusEnum = builder.enumType('SectionStatus', {
   description: 'OPEN, SUSPENDED 暂停, CHANGED 变更, FAILED 流标, TERMINATED 终止, OPENED 已开标.',
@@ -100,10 +99,9 @@ builder.queryFields((t) => ({
       search: t.arg.string({ required: false }),
       status: t.arg({ type: [SectionStatusEnum], required: false }),
     },
-    // Counted beside the page, not after it (connection-total.ts).
-    totalCount: (_parent, args) => totalOf(args),
-    resolve: (query, _root, args, ctx, info) => {
-      countBeside(args, info, () => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) }));
+    // Counted beside the page, not after it, as every t.prismaConnection's total (connection-total.ts).
+    totalCount: (_parent, args, ctx) => ctx.db.bidSection.count({ where: sectionWhere(ctx, args) }),
+    resolve: (query, _root, args, ctx) => {
       return ctx.db.bidSection.findMany({ ...query, where: sectionWhere(ctx, args), orderBy: [{ openingAt: 'desc' }, { id: 'asc' }] });
     },
   }),
