@@ -1,7 +1,7 @@
 /** Load generation for scripts/bench/run.ts: autocannon for the saturated rows (as fast as the server answers), pacedLoad for the paced ones. */
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { HttpClient } from './http-client.ts';
 import { percentile } from './stats.ts';
 
 export interface LoadResult {
@@ -126,21 +126,11 @@ export async function pacedLoad(
   flow: (send: PacedSend) => Promise<void>,
   check: (body: string) => boolean = goodBody,
 ): Promise<LoadResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const client = new HttpClient(url, headers, connections);
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const post = (body: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
-      request.on('error', reject);
-      request.end(body);
-    });
+  const post = (body: string) => client.post(body);
   const start = performance.now();
   const total = Math.floor(seconds * rate);
   const flows: Promise<void>[] = [];
@@ -168,7 +158,7 @@ export async function pacedLoad(
   }
   await Promise.all(flows);
   const elapsed = (performance.now() - start) / 1000;
-  agent.destroy();
+  client.close();
   if (firstError) console.error(`  first paced error: ${firstError}`);
   const sorted = latencies.sort((a, b) => a - b);
   const at = (p: number) => Math.round(percentile(sorted, p));
