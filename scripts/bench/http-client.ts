@@ -19,6 +19,8 @@ interface Pending {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** Idle sockets older than this are not reused: below node:http's default keep-alive timeout of 5 s. */
+const IDLE_MS = 3_000;
 
 /** The answer at the start of `data`, and how many bytes it took; undefined while it is incomplete. */
 export function parseAnswer(data: Buffer): { answer: Answer; length: number } | undefined {
@@ -66,11 +68,17 @@ export class HttpClient {
   private readonly idle: net.Socket[] = [];
   private readonly queue: Pending[] = [];
   private readonly sockets = new Set<net.Socket>();
+  private readonly idleSince = new WeakMap<net.Socket, number>();
   private readonly host: string;
   private readonly port: number;
   private readonly head: string;
 
-  constructor(url: string, headers: Record<string, string>, private readonly connections: number) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    private readonly connections: number,
+    private readonly idleMs = IDLE_MS,
+  ) {
     const { hostname, port, pathname, search, host } = new URL(url);
     this.host = hostname;
     this.port = Number(port || 80);
@@ -96,6 +104,14 @@ export class HttpClient {
   }
 
   private next(): void {
+    // A socket idle for longer than servers keep one open (node:http's keepAliveTimeout, 5 s) is closed here instead
+    // of reused: the server's close could cross a request sent on it. The oldest idle sockets are first in the list.
+    const now = performance.now();
+    while (this.idle.length > 0 && now - this.idleSince.get(this.idle[0]!)! > this.idleMs) {
+      const stale = this.idle.shift()!;
+      this.sockets.delete(stale);
+      stale.destroy();
+    }
     while (this.queue.length > 0) {
       const socket = this.idle.pop() ?? (this.sockets.size < this.connections ? this.open() : undefined);
       if (!socket) return;
@@ -128,6 +144,7 @@ export class HttpClient {
         socket.destroy();
         pending.reject(error);
       } else {
+        this.idleSince.set(socket, performance.now());
         this.idle.push(socket);
         pending.resolve(answer!);
       }

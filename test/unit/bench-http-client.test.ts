@@ -81,6 +81,21 @@ describe('HttpClient', () => {
     client.close();
   });
 
+  it('does not reuse a socket idle for longer than it may be kept, so no request crosses the server closing it', async () => {
+    const client = new HttpClient(`${url}/`, {}, 1, 50);
+    let opened = 0;
+    const count = () => void (opened += 1);
+    server.on('connection', count);
+    await client.post('{}');
+    await client.post('{}'); // at once: the same socket
+    expect(opened).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 80)); // idle past the client's 50 ms, within the server's 100
+    await client.post('{}');
+    expect(opened).toBe(2);
+    server.off('connection', count);
+    client.close();
+  });
+
   it('fails a request whose connection is refused', async () => {
     const client = new HttpClient('http://127.0.0.1:1/', {}, 1);
     await expect(client.post('{}')).rejects.toThrow();
