@@ -205,6 +205,18 @@ function plannedQuery(context: object, info: GraphQLResolveInfo, skipDeferredFra
   return isThenable(made) ? made.then((settled) => settle(settled, false)) : settle(made, true);
 }
 
+type OnUnusedQuery = NonNullable<(typeof builder)['options']['prisma']>['onUnusedQuery'];
+
+/** What the plugin does when a resolver never read the query it was given (`onUnusedQuery`: tests set `error`). */
+function unusedReporter(onUnusedQuery: OnUnusedQuery) {
+  return (info: GraphQLResolveInfo) => {
+    if (typeof onUnusedQuery === 'function') return onUnusedQuery(info);
+    const message = `Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`;
+    if (onUnusedQuery === 'error') throw new PothosError(message);
+    if (onUnusedQuery === 'warn') console.warn(message);
+  };
+}
+
 // `t.prismaField` as the plugin defines it (field-builder.js), with the query from plannedQuery.
 type PrismaResolve = (query: Query, parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => unknown;
 type FieldBuilderThis = { builder: typeof builder; field: (options: Record<string, unknown>) => unknown };
@@ -217,12 +229,7 @@ type FieldBuilderThis = { builder: typeof builder; field: (options: Record<strin
   const ref = typeof modelOrRef === 'string' ? getRefFromModel(modelOrRef, schemaBuilder as never) : modelOrRef;
   const onUnusedQuery = schemaBuilder.options.prisma?.onUnusedQuery;
   const skipDeferredFragments = schemaBuilder.options.prisma?.skipDeferredFragments;
-  const unused = (info: GraphQLResolveInfo) => {
-    if (typeof onUnusedQuery === 'function') return onUnusedQuery(info);
-    const message = `Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`;
-    if (onUnusedQuery === 'error') throw new PothosError(message);
-    if (onUnusedQuery === 'warn') console.warn(message);
-  };
+  const unused = unusedReporter(onUnusedQuery);
   const run = (query: Query, parent: unknown, args: unknown, context: object, info: GraphQLResolveInfo) => {
     if (!onUnusedQuery) return resolve(query, parent, args, context, info);
     const checked = wrapWithUsageCheck(query);
@@ -293,12 +300,7 @@ function refuseConnectionArgs({ first, last, before, after }: ConnectionArgs): v
   const recipe: Recipe = { typeName, paths: [['nodes'], ['edges', 'node']], initial: { select: ModelLoader.getCursorSelection(ref, model, cursor, schemaBuilder) } };
   const onUnusedQuery = schemaBuilder.options.prisma?.onUnusedQuery;
   const skipDeferredFragments = schemaBuilder.options.prisma?.skipDeferredFragments;
-  const unused = (info: GraphQLResolveInfo) => {
-    if (typeof onUnusedQuery === 'function') return onUnusedQuery(info);
-    const message = `Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`;
-    if (onUnusedQuery === 'error') throw new PothosError(message);
-    if (onUnusedQuery === 'warn') console.warn(message);
-  };
+  const unused = unusedReporter(onUnusedQuery);
   const resolveConnection = (planned: Query, parent: unknown, args: ConnectionArgs, context: object, info: GraphQLResolveInfo, totalCountOnly: boolean) => {
     refuseConnectionArgs(args);
     const parseCursor = (value: string) => {
