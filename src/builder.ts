@@ -1,10 +1,10 @@
-import SchemaBuilder, { completeValue, RootFieldBuilder } from '@pothos/core';
+import SchemaBuilder, { BasePlugin, completeValue, RootFieldBuilder, type SchemaTypes } from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin, { PothosPrismaPlugin } from '@pothos/plugin-prisma';
 import RelayPlugin, { encodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import type { GraphQLResolveInfo } from 'graphql';
+import { defaultFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
 import type { Action, SubjectName } from './auth/ability.ts';
@@ -12,6 +12,30 @@ import type { Context } from './context.ts';
 import { fallBack, inCompiledRun } from './compiled-queries.ts';
 import { readModelLoads } from './db/read-model-row.ts';
 import './prisma-plans.ts';
+
+/**
+ * Fields marked `extensions: { plainProperty: true }` answer their parent's property of the field's own name, never
+ * a promise: this plugin, last in the list so that its wrapper is the innermost, puts Pothos's default resolver in
+ * place of theirs, so a field no other plugin wraps has no resolver in the schema. graphql-jit (src/compiled-queries.ts)
+ * reads such a field inline instead of calling a resolver for every row with its own arguments, path and info objects
+ * (issue 9: a page of 50 orders made some 1 000 resolver calls).
+ */
+class PlainPropertyPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(resolver: Parameters<BasePlugin<Types>['wrapResolve']>[0], fieldConfig: Parameters<BasePlugin<Types>['wrapResolve']>[1]) {
+    return fieldConfig.extensions?.plainProperty === true ? defaultFieldResolver : resolver;
+  }
+}
+declare global {
+  export namespace PothosSchemaTypes {
+    export interface Plugins<Types extends SchemaTypes> {
+      plainProperty: PlainPropertyPlugin<Types>;
+    }
+  }
+}
+SchemaBuilder.registerPlugin('plainProperty', PlainPropertyPlugin);
+
+/** `extensions` of a field whose resolver only reads its parent's property of the same name (PlainPropertyPlugin). */
+export const PLAIN_PROPERTY = { plainProperty: true } as const;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -36,7 +60,7 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin, 'plainProperty'],
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
@@ -61,6 +85,10 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeQueryOptions: { description: 'Any object by its global id, within the tenant of the request.' },
     nodesQueryOptions: false,
+    // A connection's `edges` and `pageInfo` and an edge's `node` are its own properties (PlainPropertyPlugin).
+    edgesFieldOptions: { extensions: PLAIN_PROPERTY },
+    pageInfoFieldOptions: { extensions: PLAIN_PROPERTY },
+    nodeFieldOptions: { extensions: PLAIN_PROPERTY },
   },
 });
 
@@ -104,13 +132,31 @@ type GlobalIdResolve = (parent: unknown, args: unknown, context: Context, info: 
  */
 type Resolver = (parent: unknown, args: unknown, context: unknown, info: unknown) => unknown;
 interface PrismaFieldConfig {
+  kind: string;
+  parentType: string;
   extensions?: Record<string, unknown> | null;
 }
-const prismaPlugin = PothosPrismaPlugin.prototype as unknown as { wrapResolve: (resolver: Resolver, fieldConfig: PrismaFieldConfig) => Resolver };
+interface PrismaPluginThis {
+  buildCache: { getTypeConfig: (name: string) => { extensions?: Record<string, unknown> } };
+}
+const prismaPlugin = PothosPrismaPlugin.prototype as unknown as { wrapResolve: (this: PrismaPluginThis, resolver: Resolver, fieldConfig: PrismaFieldConfig) => Resolver };
 const wrapPrismaResolve = prismaPlugin.wrapResolve;
 const selectsOnlyColumns = (select: unknown) =>
   typeof select === 'object' && select !== null && Object.values(select).every((value) => value === true);
-prismaPlugin.wrapResolve = function wrapResolve(this: unknown, resolver: Resolver, fieldConfig: PrismaFieldConfig) {
+/**
+ * Whether the field is a `t.expose…` of a column its type selects with every row (the type-level `select`): every
+ * row of that type then carries the column, so the plugin's per-row lookup of what the field selected is not needed,
+ * and the field keeps Pothos's default resolver, which graphql-js and graphql-jit (src/compiled-queries.ts) read as a
+ * plain property instead of a resolver call per row (issue 9).
+ */
+function exposesTypeColumn(this: PrismaPluginThis, fieldConfig: PrismaFieldConfig): boolean {
+  const column = fieldConfig.extensions?.pothosExposedField;
+  if (fieldConfig.kind !== 'PrismaObject' || typeof column !== 'string') return false;
+  const typeSelect = this.buildCache.getTypeConfig(fieldConfig.parentType).extensions?.pothosPrismaSelect as Record<string, unknown> | undefined;
+  return typeSelect?.[column] === true;
+}
+prismaPlugin.wrapResolve = function wrapResolve(this: PrismaPluginThis, resolver: Resolver, fieldConfig: PrismaFieldConfig) {
+  if (exposesTypeColumn.call(this, fieldConfig)) return resolver;
   const wrapped = wrapPrismaResolve.call(this, resolver, fieldConfig);
   if (wrapped === resolver) return wrapped;
   const columns = selectsOnlyColumns(fieldConfig.extensions?.pothosPrismaSelect);

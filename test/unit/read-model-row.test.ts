@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
+import { defaultFieldResolver, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { COLUMNS_ONLY, readModelPrototype, type ReadModelLoads } from '../../src/db/read-model-row.ts';
 import { getSchema } from '../../src/schema.ts';
 
@@ -15,7 +15,7 @@ describe('fields of an object the read model built', () => {
   const schema = getSchema();
   const field = (type: string, name: string) => (schema.getType(type) as GraphQLObjectType).getFields()[name]!;
   const resolve = (type: string, name: string, parent: object) =>
-    field(type, name).resolve!(parent, {}, {}, { parentType: schema.getType(type), fieldName: name } as unknown as GraphQLResolveInfo);
+    (field(type, name).resolve ?? defaultFieldResolver)(parent, {}, {}, { parentType: schema.getType(type), fieldName: name } as unknown as GraphQLResolveInfo);
   const event = markReadModelRow({ label: '申请中', toStatus: 'DRAFT', action: 'CREATE', createdAt: new Date(0) }, COLUMNS_ONLY);
   const section = markReadModelRow({ id: 's', code: 'S-1', name: '标段', status: 'PUBLISHED', projectType: 'CONSTRUCTION' }, COLUMNS_ONLY);
 
@@ -37,6 +37,25 @@ describe('fields of an object the read model built', () => {
     expect(() => resolve('GuaranteeOrder', 'latestEvent', withTimeline)).toThrow();
     expect(() => resolve('GuaranteeOrder', 'handlerName', { handlerName: '张三' })).toThrow();
     expect(() => resolve('GuaranteeOrder', 'section', { section })).toThrow();
+  });
+
+  // src/builder.ts (exposesTypeColumn, PlainPropertyPlugin): a field that only reads its parent's property, of a column
+  // its type selects with every row or marked plainProperty, has no resolver, so graphql-jit reads it inline.
+  it('have no resolver where they read a column the type always selects, or a plain property', () => {
+    const plain = [
+      ['GuaranteeOrder', ['number', 'status', 'createdAt', 'product', 'institution']],
+      ['BidSection', ['status']],
+      ['Institution', ['code', 'name']],
+      ['Product', ['code', 'name', 'status', 'issuance']],
+      ['OrderEvent', ['label', 'toStatus']],
+      ['QueryOrdersConnection', ['edges', 'pageInfo']],
+      ['QueryOrdersConnectionEdge', ['node']],
+    ] as const;
+    for (const [type, names] of plain) for (const name of names) expect(field(type, name).resolve, `${type}.${name}`).toBeUndefined();
+    // Exposed columns the type does not select with every row keep the plugin's lookup; computed fields their resolver.
+    for (const [type, name] of [['GuaranteeOrder', 'handlerName'], ['GuaranteeOrder', 'amount'], ['BidSection', 'code'], ['OrderEvent', 'action']] as const) {
+      expect(field(type, name).resolve, `${type}.${name}`).toBeTypeOf('function');
+    }
   });
 
   it('lose the mark in a copy made by spreading', () => {

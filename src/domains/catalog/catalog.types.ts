@@ -73,8 +73,8 @@ export const InstitutionRef = builder.prismaNode('Institution', {
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
   fields: (t) => ({
-    code: t.string({ resolve: (i) => i.code }),
-    name: t.string({ resolve: (i) => i.name }),
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
     kind: t.expose('kind', { type: InstitutionKindEnum }),
     online: t.exposeBoolean('online'),
     products: t.relation('products', {
@@ -97,14 +97,14 @@ export const ProductRef = builder.prismaNode('Product', {
   // Within the request's tenant only: another tenant's id resolves to null, as if it did not exist.
   findUnique: (id, ctx) => ({ id, tenantId: ctx.tenant?.id ?? NO_TENANT }),
   fields: (t) => ({
-    code: t.string({ resolve: (p) => p.code }),
-    name: t.string({ resolve: (p) => p.name }),
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
     institution: t.relation('institution'),
     rate: t.field({ type: 'Decimal', description: 'The premium rate as a fraction: "0.007" is 0.7 %.', select: { rate: true }, resolve: (p) => p.rate.toString() }),
     ratePercent: t.string({ description: 'The rate as the platforms print it, e.g. "0.7%".', select: { rate: true }, resolve: (p) => `${p.rate.mul(100).toString()}%` }),
     minimumPremium: t.field({ type: 'Decimal', select: { minimumPremium: true }, resolve: (p) => formatMoney(p.minimumPremium) }),
-    issuance: t.field({ type: IssuanceModeEnum, resolve: (p) => p.issuance }),
-    status: t.field({ type: ProductStatusEnum, resolve: (p) => p.status }),
+    issuance: t.expose('issuance', { type: IssuanceModeEnum }),
+    status: t.expose('status', { type: ProductStatusEnum }),
     available: t.boolean({ description: 'Whether a bidder may apply for it now.', resolve: (p) => p.status === 'ACTIVE' && p.retiredAt === null }),
     notice: t.string({
       nullable: true,

@@ -1,4 +1,4 @@
-import { builder } from '../../builder.ts';
+import { builder, PLAIN_PROPERTY } from '../../builder.ts';
 import { accessibleBy } from '../../auth/ability.ts';
 import type { Context } from '../../context.ts';
 import type { OrderStatus, Prisma } from '../../db/generated/prisma/client.ts';
@@ -34,11 +34,11 @@ const OrderEventRef = builder.prismaObject('OrderEvent', {
   fields: (t) => ({
     action: t.exposeString('action'),
     fromStatus: t.expose('fromStatus', { type: OrderStatusEnum, nullable: true }),
-    toStatus: t.field({ type: OrderStatusEnum, resolve: (e) => e.toStatus }),
-    label: t.string({ resolve: (e) => e.label }),
+    toStatus: t.expose('toStatus', { type: OrderStatusEnum }),
+    label: t.exposeString('label'),
     actorType: t.exposeString('actorType'),
     reason: t.exposeString('reason', { nullable: true }),
-    at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+    at: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
@@ -123,8 +123,8 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
   nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [accessibleBy(ctx.ability, 'read').ofType('GuaranteeOrder'), { tenantId: ctx.tenant?.id ?? NO_TENANT }] }),
   fields: (t) => ({
-    number: t.string({ resolve: (o) => o.number }),
-    status: t.field({ type: OrderStatusEnum, resolve: (o) => o.status }),
+    number: t.exposeString('number'),
+    status: t.expose('status', { type: OrderStatusEnum }),
     projectType: t.expose('projectType', { type: ProjectTypeEnum }),
     paymentMethod: t.string({ description: 'GUARANTEE for every guarantee order.', resolve: () => 'GUARANTEE' }),
     amount: t.field({ type: 'Decimal', description: '担保金额: the section deposit.', resolve: (o) => formatMoney(o.amount) }),
@@ -136,8 +136,8 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     section: t.relation('section', { extensions: { readModelLoad: 'section' } }),
     // Plain fields, not `t.relation`: a relation field costs the prisma plugin a loader-map lookup and a scope per row
     // of a list. What these public catalogue types select beyond their type-level columns, they load themselves.
-    product: t.field({ type: ProductRef, resolve: (o) => o.product }),
-    institution: t.field({ type: InstitutionRef, resolve: (o) => o.institution }),
+    product: t.field({ type: ProductRef, extensions: PLAIN_PROPERTY, resolve: (o) => o.product }),
+    institution: t.field({ type: InstitutionRef, extensions: PLAIN_PROPERTY, resolve: (o) => o.institution }),
     bidderName: t.string({ select: { bidder: { select: { name: true } } }, extensions: { readModelLoad: 'bidder' }, resolve: (o) => o.bidder.name }),
     handlerName: t.exposeString('handlerName'),
     handlerMobile: t.exposeString('handlerMobile'),
@@ -152,7 +152,7 @@ export const GuaranteeOrderRef = builder.prismaNode('GuaranteeOrder', {
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'An unpaid order is cancelled at this time.' }),
     submittedAt: t.expose('submittedAt', { type: 'DateTime', nullable: true }),
     paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.field({ type: 'DateTime', resolve: (o) => o.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
     paymentInstructions: t.field({
       type: PaymentInstructions,
       select: { paymentReference: true, premium: true, tenantId: true, product: { select: { code: true, tenantId: true } }, institution: { select: { code: true } } },
