@@ -7,7 +7,8 @@
  * still moves it is timing inside the process (when V8 optimises a function, when a collection falls), so compare
  * several runs. Needs a database a bench run seeded and kept: `BENCH_KEEP_DB=1 BENCH_ONLY=typename npm run bench`,
  * then `DB=bench_… npm run bench:instructions` (`VG=0`: no valgrind, CPU time only). About five minutes; each order
- * takes a free section of the xinjiang bidder, so a kept database serves some twenty runs.
+ * takes a free section of the xinjiang bidder, so a kept database serves some twenty runs. `OP=page` counts the
+ * xinjiang bidder's 50-order page (the bench's order-list operation) instead, and takes no section.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { print } from 'graphql';
-import { CreateOrderDocument, SubmitOrderDocument } from '../../schema/generated/graphql.ts';
+import { CreateOrderDocument, OrdersDocument, SubmitOrderDocument } from '../../schema/generated/graphql.ts';
 
 if (!process.env.DB) throw new Error('DB=<a database npm run bench kept>: see the comment at the top');
 // The kept database on the server DATABASE_URL names (default: the local PostgreSQL).
@@ -27,6 +28,8 @@ const WARM = Number(process.env.WARM ?? 600);
 const MEASURE = Number(process.env.MEASURE ?? 400);
 const CONC = Number(process.env.CONC ?? 8);
 const VG = process.env.VG !== '0';
+const PAGE = process.env.OP === 'page';
+const unit = PAGE ? 'page' : 'order';
 const dir = mkdtempSync(join(tmpdir(), 'callgrind-'));
 const out = join(dir, 'callgrind.out');
 const nodeArgs = ['--import', 'tsx', '--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', 'scripts/bench/serve.ts'];
@@ -57,14 +60,19 @@ const code = (rows[0].text as string).match(/\d{6}/)![0];
 const token = (await gql('mutation($m: String!, $c: String!) { loginWithSms(input: { mobile: $m, code: $c }) { ... on SessionToken { token } } }', { m: '13800000001', c: code }, headers)).loginWithSms.token;
 const auth = { authorization: `Bearer ${token}` };
 const gid = (t: string, id: string) => Buffer.from(`${t}:${id}`).toString('base64');
-const need = WARM + MEASURE + 50;
+const need = PAGE ? 0 : WARM + MEASURE + 50;
 const free = (await db.query(`SELECT s.id FROM "BidSection" s JOIN "Tenant" t ON t.id = s."tenantId" WHERE t.code = 'xinjiang' AND s.code LIKE 'BENCH%' AND NOT EXISTS (SELECT 1 FROM "GuaranteeOrder" o WHERE o."sectionId" = s.id) LIMIT $1`, [need])).rows.map((r) => gid('BidSection', r.id));
 if (free.length < need) throw new Error(`only ${free.length} free sections`);
 // The product the bench's xinjiang orders were placed with (it takes orders).
 const productId = process.env.PRODUCT ?? gid('Product', (await db.query(`SELECT o."productId" FROM "GuaranteeOrder" o JOIN "Tenant" t ON t.id = o."tenantId" WHERE t.code = 'xinjiang' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].productId);
-const CREATE = print(CreateOrderDocument), SUBMIT = print(SubmitOrderDocument);
+const CREATE = print(CreateOrderDocument), SUBMIT = print(SubmitOrderDocument), ORDERS = print(OrdersDocument);
 let failures = 0;
 async function one() {
+  if (PAGE) {
+    const page = (await gql(ORDERS, { first: 50 }, auth)).orders;
+    if (page.edges.length !== 50) failures++;
+    return;
+  }
   const sectionId = free.pop()!;
   const c = (await gql(CREATE, { input: { sectionId, productId, handlerName: '李经办', handlerMobile: '13912345678' } }, auth)).createOrder;
   if (c.__typename !== 'GuaranteeOrder') { failures++; if (failures < 3) console.error(JSON.stringify(c)); return; }
@@ -98,9 +106,9 @@ if (VG) {
   const files = readdirSync(dir);
   let total = 0;
   for (const f of files) { const m = /^totals: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8')); if (m) total += Number(m[1]); }
-  instr = `${(total / MEASURE / 1e6).toFixed(3)} M instructions/order (files ${files.length})`;
+  instr = `${(total / MEASURE / 1e6).toFixed(3)} M instructions/${unit} (files ${files.length})`;
 }
-console.log(`warm ${WARM} in ${((tw - t0) / 1000).toFixed(0)} s; measured ${MEASURE} orders in ${((Date.now() - tm) / 1000).toFixed(1)} s; failures ${failures}; server CPU ${(cpuMs / MEASURE).toFixed(2)} ms/order; ${instr}`);
+console.log(`warm ${WARM} in ${((tw - t0) / 1000).toFixed(0)} s; measured ${MEASURE} ${unit}s in ${((Date.now() - tm) / 1000).toFixed(1)} s; failures ${failures}; server CPU ${(cpuMs / MEASURE).toFixed(2)} ms/${unit}; ${instr}`);
 child.send({ kind: 'stop' });
 await db.end();
 setTimeout(() => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); process.exit(0); }, 3000);
