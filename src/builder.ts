@@ -1,4 +1,4 @@
-import SchemaBuilder, { BasePlugin, completeValue, RootFieldBuilder, type SchemaTypes } from '@pothos/core';
+import SchemaBuilder, { BasePlugin, completeValue, PothosSchemaError, RootFieldBuilder, type SchemaTypes } from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin, { PothosPrismaPlugin } from '@pothos/plugin-prisma';
@@ -15,14 +15,24 @@ import './prisma-plans.ts';
 
 /**
  * Fields marked `extensions: { plainProperty: true }` answer their parent's property of the field's own name, never
- * a promise: this plugin, last in the list so that its wrapper is the innermost, puts Pothos's default resolver in
+ * a promise (a build-time probe refuses a marked resolver that answers anything else): this plugin, last in the list so that its wrapper is the innermost, puts Pothos's default resolver in
  * place of theirs, so a field no other plugin wraps has no resolver in the schema. graphql-jit (src/compiled-queries.ts)
  * reads such a field inline instead of calling a resolver for every row with its own arguments, path and info objects
  * (issue 9: a page of 50 orders made some 1 000 resolver calls).
  */
 class PlainPropertyPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolve(resolver: Parameters<BasePlugin<Types>['wrapResolve']>[0], fieldConfig: Parameters<BasePlugin<Types>['wrapResolve']>[1]) {
-    return fieldConfig.extensions?.plainProperty === true ? defaultFieldResolver : resolver;
+    if (fieldConfig.extensions?.plainProperty !== true) return resolver;
+    // The mark is checked once, as the schema is built: the resolver it replaces must answer the property itself.
+    const probe = {};
+    let answered: unknown;
+    try {
+      answered = resolver({ [fieldConfig.name]: probe }, {}, undefined as never, undefined as never);
+    } catch {
+      answered = undefined;
+    }
+    if (answered !== probe) throw new PothosSchemaError(`${fieldConfig.parentType}.${fieldConfig.name} is marked plainProperty but its resolver does not answer its parent's "${fieldConfig.name}"`);
+    return defaultFieldResolver;
   }
 }
 declare global {
