@@ -105,7 +105,10 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
     }
     const recorded = processRegularResult(result, RECORDING_FETCH_API, mediaType) as unknown as RecordedResponse;
     const cors = getCORSHeadersByRequestAndOptions(request as never, {});
-    res.writeHead(recorded.init.status ?? 200, { ...recorded.init.headers, ...cors });
+    // With its length, as Yoga's Response sends a text body: writeHead fixes the headers, and without one node:http
+    // would send the answer chunked.
+    const length = recorded.body === null ? 0 : Buffer.byteLength(recorded.body);
+    res.writeHead(recorded.init.status ?? 200, { ...recorded.init.headers, ...cors, 'content-length': length });
     res.end(recorded.body);
     return true;
   };

@@ -19,7 +19,7 @@ afterAll(async () => {
   await yoga?.stop();
 });
 
-const COMPARED_HEADERS = ['content-type', 'access-control-allow-origin', 'access-control-allow-credentials', 'vary', 'accept'];
+const COMPARED_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'access-control-allow-origin', 'access-control-allow-credentials', 'vary', 'accept'];
 
 async function answer(server: TestServer, body: unknown, headers: Record<string, string>) {
   const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
