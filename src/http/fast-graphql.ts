@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { processRegularResult, type YogaServerInstance } from 'graphql-yoga';
 import { getCORSHeadersByRequestAndOptions } from '@whatwg-node/server';
+import { sendText } from './send.ts';
 
 /**
  * The JSON POST path, run on node:http without Yoga's fetch layer (issue 9): the same enveloped parse, validate,
@@ -105,11 +106,7 @@ export function createFastGraphQL(yoga: YogaServerInstance<any, any>): FastGraph
     }
     const recorded = processRegularResult(result, RECORDING_FETCH_API, mediaType) as unknown as RecordedResponse;
     const cors = getCORSHeadersByRequestAndOptions(request as never, {});
-    // With its length, as Yoga's Response sends a text body: writeHead fixes the headers, and without one node:http
-    // would send the answer chunked.
-    const length = recorded.body === null ? 0 : Buffer.byteLength(recorded.body);
-    res.writeHead(recorded.init.status ?? 200, { ...recorded.init.headers, ...cors, 'content-length': length });
-    res.end(recorded.body);
+    sendText(res, recorded.init.status ?? 200, { ...recorded.init.headers, ...cors }, recorded.body ?? '');
     return true;
   };
 }
