@@ -19,6 +19,7 @@ import { useRelayKick } from './events/kick-plugin.ts';
 import { startLiveEvents, type LiveOptions } from './events/live.ts';
 import { createFastGraphQL } from './http/fast-graphql.ts';
 import { isJsonPost, readBody, readJsonBody } from './http/json-body.ts';
+import { sendJson } from './http/send.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { seedDemoAccounts } from './domains/identity/demo-seed.ts';
 import { getSchema } from './schema.ts';
@@ -154,12 +155,12 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     });
     if (!accepting) res.setHeader('connection', 'close');
     const path = req.url?.split('?')[0];
-    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      if (!accepting) return json(res, 503, { status: 'shutting down' });
+      if (!accepting) return sendJson(res, 503, { status: 'shutting down' });
       return void database.ping().then(
-        () => json(res, 200, { status: 'ready', database: database.kind }),
-        () => json(res, 503, { status: 'database unreachable', database: database.kind }),
+        () => sendJson(res, 200, { status: 'ready', database: database.kind }),
+        () => sendJson(res, 503, { status: 'database unreachable', database: database.kind }),
       );
     }
     const clientAddress = clientAddressOf(req, app.identity.trustProxy);
@@ -167,7 +168,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
     if (download) {
       return void download[1](app, req, res, { requestId, clientAddress }).catch((error: unknown) => {
         log.error({ err: error, requestId }, 'download failed');
-        if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.end();
       });
     }
@@ -178,7 +179,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       return void readJsonBody(req).then(
         (read) => {
           if (read.kind === 'too-large') {
-            return json(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
+            return sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }] });
           }
           (req as IncomingMessage & { body?: unknown }).body = read.body;
           if (read.kind !== 'parsed' || !fast) return void yoga.handle(req, res, { requestId, clientAddress });
@@ -186,7 +187,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
             (answered) => void (answered || yoga.handle(req, res, { requestId, clientAddress })),
             (error: unknown) => {
               log.error({ err: error, requestId }, 'request failed');
-              if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+              if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
               else res.end();
             },
           );
@@ -204,7 +205,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
   async function handleSignedRequest(req: IncomingMessage, res: ServerResponse, context: { requestId: string; clientAddress?: string }) {
     try {
       const body = await readBody(req, SIGNED_REQUEST_MAX_BODY_BYTES);
-      if (body === undefined) return json(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      if (body === undefined) return sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
       const path = req.url ?? '/';
       let signedViewer: Viewer;
       try {
@@ -216,7 +217,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
           clientAddress: context.clientAddress,
         });
       } catch (error) {
-        if (error instanceof AppError) return json(res, 401, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+        if (error instanceof AppError) return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: error.code } }] });
         throw error;
       }
       const headers = new Headers();
@@ -237,7 +238,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       res.end();
     } catch (error) {
       log.error({ err: error, requestId: context.requestId }, 'signed request failed');
-      if (!res.headersSent) json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
   }
@@ -406,6 +407,3 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
-}

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createContext, type AppServices, type Context } from '../context.ts';
+import { sendJson } from './send.ts';
 
 /**
  * The request context of a file download: the same authentication as the API (bearer token). Answers 401 itself
@@ -42,7 +43,7 @@ export function sendFile(
 }
 
 export function failDownload(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

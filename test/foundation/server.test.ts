@@ -24,6 +24,9 @@ describe('operations endpoints', () => {
     const health = await fetch(`${base()}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
+    // Whole JSON answers carry their length, not chunked (src/http/send.ts).
+    expect(health.headers.get('content-length')).toBe(String(Buffer.byteLength(JSON.stringify({ status: 'ok' }))));
+    expect(health.headers.get('transfer-encoding')).toBeNull();
     const ready = await fetch(`${base()}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', database: server.database.kind });
