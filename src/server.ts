@@ -90,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tenants = await syncTenants(database.prisma, loaded);
     const events = await createEventBus(options.redisUrl);
     closeOnFailure.push(() => events.close());
-    const identity = await createIdentityServices(database.prisma, log, options.identity);
+    const identity = await createIdentityServices(database.prisma, log, events, options.identity);
     const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
     const app: AppServices = {
       db: database.prisma,

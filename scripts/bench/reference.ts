@@ -4,7 +4,8 @@
  * It answers the one order-list page the bench asks the real server for (the `Orders` operation of
  * schema/operations/orders.graphql, a bidder's newest orders with section, institution, product and latest event)
  * with the same JSON the API returns and the same work behind it: the bearer token's HS256 signature and expiry
- * checked (node:crypto), its session row read and compared, then the page in one statement (joins and a LATERAL
+ * checked (node:crypto), its session row read (or taken from a cache of rows read less than 5 s ago, as the API
+ * keeps them) and compared, then the page in one statement (joins and a LATERAL
  * latest event, LIMIT first + 1 for hasNextPage) and the total count. Every statement is a named prepared statement,
  * as the API's hand-written ones are: parsed and planned once per connection. `{ __typename }` gets a constant answer.
  *
@@ -17,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { poolSizeFrom } from '../../src/db/target.ts';
+import { DEFAULT_SESSION_CACHE_MS } from '../../src/auth/config.ts';
 import { orderWrites } from './reference-orders.ts';
 
 // Prisma stores DateTime as timestamp(3) without time zone, in UTC.
@@ -77,12 +79,26 @@ export interface Session {
 
 const INVALID = { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
 
+/**
+ * Session rows read less than SESSION_CACHE_MS ago, as the API keeps them (src/auth/session-cache.ts; nothing here
+ * revokes a session, so nothing forgets one).
+ */
+const sessions = new Map<string, { row: Record<string, any>; readAt: number }>();
+async function sessionRow(id: string) {
+  const now = Date.now();
+  const cached = sessions.get(id);
+  if (cached && now - cached.readAt < DEFAULT_SESSION_CACHE_MS) return cached.row;
+  const row = (await pool.query({ name: 'session', text: SESSION_SQL, values: [id] })).rows[0];
+  if (row) sessions.set(id, { row, readAt: now });
+  return row;
+}
+
 /** The bearer token's session, checked as the API checks it, or the error answer. */
 async function sessionOf(authorization: string | undefined): Promise<Session | { errors: unknown[] }> {
   const claims = authorization?.startsWith('Bearer ') ? verifyToken(authorization.slice(7)) : undefined;
   if (!claims) return INVALID;
   const tenantId = tenantIdByCode.get(claims.tenant);
-  const session = (await pool.query({ name: 'session', text: SESSION_SQL, values: [claims.jti] })).rows[0];
+  const session = await sessionRow(claims.jti);
   if (!session || session.revokedAt || session.tenantId !== tenantId || session.userId !== claims.sub || session.role !== claims.role) return INVALID;
   if (session.expiresAt.getTime() <= Date.now()) return { errors: [{ message: 'The session has expired', extensions: { code: 'SESSION_EXPIRED' } }] };
   return { tenantId: session.tenantId, tenantCode: claims.tenant, userId: session.userId, role: session.role, enterpriseId: session.enterpriseId };

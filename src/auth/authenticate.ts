@@ -30,9 +30,10 @@ export class SessionExpiredError extends UnauthenticatedError {
 }
 
 /**
- * The viewer a session token names. The token's signature and expiry are checked first (jose), then its session
- * row: it must exist, be neither revoked nor expired, and agree with the token on user, tenant and role, so
- * `logout` and `switchRole` end old tokens at once.
+ * The viewer a session token names. The token's signature and expiry are checked first, then its session row: it
+ * must exist, be neither revoked nor expired, and agree with the token on user, tenant and role, so `logout` and
+ * `switchRole` end old tokens at once. The row comes through {@link AppServices.identity}'s session cache, which
+ * every instance empties of a session when it is revoked (src/auth/session-cache.ts).
  *
  * @throws SessionInvalidError, SessionExpiredError
  */
@@ -66,7 +67,7 @@ export async function authenticateToken(app: AppServices, token: string): Promis
   };
 }
 
-interface SessionRow {
+export interface SessionRow {
   id: string;
   tenantId: string;
   userId: string;
@@ -84,7 +85,7 @@ const SESSION_SQL = `SELECT id, "tenantId", "userId", role, "enterpriseId", "ins
 
 async function readSession(app: AppServices, id: string): Promise<SessionRow | undefined> {
   if (!UUID.test(id)) return undefined;
-  return (await app.sql.query<SessionRow>(SESSION_SQL, [id]))[0];
+  return app.identity.sessions.read(id, async () => (await app.sql.query<SessionRow>(SESSION_SQL, [id]))[0]);
 }
 
 /** What {@link verifySignedRequest} needs of the HTTP request. */

@@ -30,6 +30,11 @@ export const DEFAULT_SMS_LIMITS: SmsLimits = {
 
 /** Lifetime of a session token and its session (8 hours). */
 export const DEFAULT_SESSION_TTL_SECONDS = 8 * 3600;
+/**
+ * How long the session check may use a session row it read (src/auth/session-cache.ts). Revocations reach every
+ * instance at once through pub/sub; this bounds only a revocation message that was lost.
+ */
+export const DEFAULT_SESSION_CACHE_MS = 5_000;
 /** Lifetime of a certificate-login challenge. */
 export const CERTIFICATE_CHALLENGE_TTL_SECONDS = 120;
 /** Signed requests whose X-Timestamp is further than this from the server's clock are refused. */
@@ -41,6 +46,8 @@ export const SIGNED_REQUEST_MAX_BODY_BYTES = 1024 * 1024;
 export interface IdentityOptions {
   smsLimits?: Partial<SmsLimits>;
   sessionTtlSeconds?: number;
+  /** See {@link DEFAULT_SESSION_CACHE_MS}; 0 reads the session row on every request. */
+  sessionCacheMs?: number;
   /** Sends login codes; the default writes the SmsOutbox table and the log. */
   smsSender?: SmsSender;
   /**

@@ -1,7 +1,11 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
+import { databaseChannel } from '../events/channel.ts';
+import type { EventBus } from '../events/pubsub.ts';
 import type { Logger } from '../http/logger.ts';
-import { DEFAULT_SESSION_TTL_SECONDS, DEFAULT_SMS_LIMITS, type IdentityOptions, type SmsLimits } from './config.ts';
+import type { SessionRow } from './authenticate.ts';
+import { DEFAULT_SESSION_CACHE_MS, DEFAULT_SESSION_TTL_SECONDS, DEFAULT_SMS_LIMITS, type IdentityOptions, type SmsLimits } from './config.ts';
+import { SessionCache, shareSessionRevocations, type SessionRevocations } from './session-cache.ts';
 import { secretBoxKey } from './secret-box.ts';
 import { sessionKey } from './session-token.ts';
 import { loadServerSecrets } from './settings.ts';
@@ -19,10 +23,16 @@ export interface IdentityServices {
   smsLimits: SmsLimits;
   sessionTtlSeconds: number;
   trustProxy: boolean;
+  /** Session rows the session check read, kept for a moment and forgotten on every instance at revocation. */
+  sessions: SessionCache<SessionRow>;
+  /** Call after a session's revocation has committed: every instance stops accepting it at once. */
+  sessionRevocations: SessionRevocations;
 }
 
-export async function createIdentityServices(db: PrismaClient, log: Logger, options: IdentityOptions = {}): Promise<IdentityServices> {
+export async function createIdentityServices(db: PrismaClient, log: Logger, events: EventBus, options: IdentityOptions = {}): Promise<IdentityServices> {
   const secrets = await loadServerSecrets(db);
+  const sessions = new SessionCache<SessionRow>(options.sessionCacheMs ?? DEFAULT_SESSION_CACHE_MS);
+  const sessionRevocations = await shareSessionRevocations(events, sessions, `session-revoked:${await databaseChannel(db)}`, log);
   const codeKey = createHmac('sha256', secrets.secretKey).update('sms-code-key').digest();
   return {
     sessionKey: sessionKey(secrets.sessionSecret),
@@ -32,5 +42,7 @@ export async function createIdentityServices(db: PrismaClient, log: Logger, opti
     smsLimits: { ...DEFAULT_SMS_LIMITS, ...options.smsLimits },
     sessionTtlSeconds: options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
     trustProxy: options.trustProxy ?? false,
+    sessions,
+    sessionRevocations,
   };
 }

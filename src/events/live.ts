@@ -3,7 +3,6 @@
  * the stream one subscription reads (replay from the table, then live, with no gap and no duplicate at the seam).
  * Domain code (src/domains/live) says which event types a subscription wants and who may receive each event.
  */
-import { randomToken } from '../crypto/index.ts';
 import type { AppServices, Context } from '../context.ts';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
 import { AppError } from '../errors.ts';
@@ -12,6 +11,7 @@ import { Repeater } from 'graphql-yoga';
 import { LIVE_DEFAULTS, type LiveOptions } from './config.ts';
 import { toPublished, type PublishedEvent } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
+import { databaseChannel } from './channel.ts';
 
 export type { LiveOptions, PublishedEvent };
 
@@ -50,7 +50,7 @@ export interface LiveRuntime {
  */
 export async function startLiveEvents(app: AppServices, overrides: Partial<LiveOptions> = {}): Promise<LiveRuntime> {
   const options: LiveOptions = { ...LIVE_DEFAULTS, ...overrides };
-  const topic = `domain-events:${await channelId(app.db)}`;
+  const topic = `domain-events:${await databaseChannel(app.db)}`;
   const hub = new LiveHub(app.db, app.log, options);
   const unlisten = await app.events.listen(topic, (payload) => hub.deliver(payload));
   const offReconnect = app.events.onReconnect(() => hub.resyncAll());
@@ -73,12 +73,6 @@ export async function startLiveEvents(app: AppServices, overrides: Partial<LiveO
   return runtime;
 }
 
-/** A random id kept in the Setting table: instances on one database share it, other databases differ. */
-async function channelId(db: PrismaClient): Promise<string> {
-  const key = 'event-channel';
-  await db.setting.createMany({ data: [{ key, value: randomToken(12) }], skipDuplicates: true });
-  return (await db.setting.findUniqueOrThrow({ where: { key } })).value;
-}
 
 /** One open subscription as the hub sees it. */
 class LiveSubscriber {

@@ -83,4 +83,26 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(onB.items).toEqual([{ orderStatusChanged: { orderNumber: order.number, to: 'DRAFT', order: { id: order.id } } }]);
   });
+
+  it('refuses on instance B a session logged out through instance A, though B had its row cached', async () => {
+    const token = await smsLogin(a, 'xinjiang', DEMO.AGENT);
+    const me = '{ me { activeRole } }';
+    expect(await b.client({ token }).request(me)).toEqual({ me: { activeRole: 'AGENT' } });
+    expect(b.app.identity.sessions.size).toBeGreaterThan(0);
+    const loggedOut = Date.now();
+    expect(await a.client({ token }).request('mutation { logout }')).toEqual({ logout: true });
+    // The revocation travels through Redis; without it B would accept the token for sessionCacheMs (5 s) more.
+    let code: unknown;
+    while (code === undefined && Date.now() - loggedOut < 2_000) {
+      code = await b
+        .client({ token })
+        .request(me)
+        .then(
+          () => undefined,
+          (error: { response?: { errors?: Array<{ extensions?: { code?: string } }> } }) => error.response?.errors?.[0]?.extensions?.code,
+        );
+    }
+    expect(code).toBe('SESSION_INVALID');
+    expect(Date.now() - loggedOut).toBeLessThan(a.app.identity.sessions.maxAgeMs);
+  });
 });

@@ -212,7 +212,7 @@ export async function switchRole(ctx: Context, role: Role): Promise<LoginResult>
   }
   const session = await ctx.db.session.findFirstOrThrow({ where: { id: viewer.sessionId, tenantId: tenant.id } });
   if (!ctx.ability.can('update', subject('Session', session))) throw new ForbiddenError();
-  return ctx.db.$transaction(async (tx) => {
+  const started = await ctx.db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: session.id }, data: { revokedAt: new Date() } });
     return startSession(ctx, tx, {
       tenant,
@@ -223,6 +223,8 @@ export async function switchRole(ctx: Context, role: Role): Promise<LoginResult>
       audit: { reason: `${viewer.role} -> ${role}` },
     });
   });
+  await ctx.identity.sessionRevocations.announce(session.id);
+  return started;
 }
 
 /** Revokes the current session: its token stops working at once. */
@@ -236,6 +238,7 @@ export async function logout(ctx: Context): Promise<boolean> {
       data: { event: 'LOGOUT', outcome: 'SUCCESS', tenantId: viewer.tenantId, userId: viewer.userId, sessionId: session.id, clientAddress: ctx.clientAddress ?? null },
     }),
   ]);
+  await ctx.identity.sessionRevocations.announce(session.id);
   return true;
 }
 
