@@ -16,6 +16,7 @@ import { openDatabase, type Database, type DatabaseTarget } from './db/database.
 import { AppError } from './errors.ts';
 import { createEventBus } from './events/pubsub.ts';
 import { useRelayKick } from './events/kick-plugin.ts';
+import { databaseChannel } from './events/channel.ts';
 import { startLiveEvents, type LiveOptions } from './events/live.ts';
 import { createFastGraphQL } from './http/fast-graphql.ts';
 import { isJsonPost, readBody, readJsonBody } from './http/json-body.ts';
@@ -90,7 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tenants = await syncTenants(database.prisma, loaded);
     const events = await createEventBus(options.redisUrl);
     closeOnFailure.push(() => events.close());
-    const identity = await createIdentityServices(database.prisma, log, events, options.identity);
+    const channel = await databaseChannel(database.prisma);
+    const identity = await createIdentityServices(database.prisma, log, events, channel, options.identity);
     const demoAccountsCreated = options.identity?.demoAccounts === false ? false : await seedDemoAccounts(database.prisma, tenants);
     const app: AppServices = {
       db: database.prisma,
@@ -103,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sealingMasterKey: await sealingMasterKey(database.prisma),
     };
     // Live events: the outbox relay and this instance's subscription hub (stopped by events.close()).
-    await startLiveEvents(app, options.live);
+    await startLiveEvents(app, channel, options.live);
     return await serve(app, database, options, demoAccountsCreated);
   } catch (error) {
     for (const close of closeOnFailure.reverse()) await close().catch(() => {});
@@ -301,6 +303,7 @@ async function serve(app: AppServices, database: Database, options: ServerOption
       }
       server.closeAllConnections();
       await stopped;
+      app.identity.sessionRevocations.stop();
       await app.events.close();
       await database.close();
       log.info('server stopped');

@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { poolSizeFrom } from '../../src/db/target.ts';
 import { DEFAULT_SESSION_CACHE_MS } from '../../src/auth/config.ts';
+import { SessionCache } from '../../src/auth/session-cache.ts';
 import { orderWrites } from './reference-orders.ts';
 
 // Prisma stores DateTime as timestamp(3) without time zone, in UTC.
@@ -79,19 +80,9 @@ export interface Session {
 
 const INVALID = { errors: [{ message: 'The session token is not valid: log in again', extensions: { code: 'SESSION_INVALID' } }] };
 
-/**
- * Session rows read less than SESSION_CACHE_MS ago, as the API keeps them (src/auth/session-cache.ts; nothing here
- * revokes a session, so nothing forgets one).
- */
-const sessions = new Map<string, { row: Record<string, any>; readAt: number }>();
-async function sessionRow(id: string) {
-  const now = Date.now();
-  const cached = sessions.get(id);
-  if (cached && now - cached.readAt < DEFAULT_SESSION_CACHE_MS) return cached.row;
-  const row = (await pool.query({ name: 'session', text: SESSION_SQL, values: [id] })).rows[0];
-  if (row) sessions.set(id, { row, readAt: now });
-  return row;
-}
+/** Session rows, kept as the API keeps them (src/auth/session-cache.ts; nothing here revokes a session). */
+const sessions = new SessionCache<Record<string, any>>(DEFAULT_SESSION_CACHE_MS);
+const sessionRow = (id: string) => sessions.read(id, async () => (await pool.query({ name: 'session', text: SESSION_SQL, values: [id] })).rows[0]);
 
 /** The bearer token's session, checked as the API checks it, or the error answer. */
 async function sessionOf(authorization: string | undefined): Promise<Session | { errors: unknown[] }> {

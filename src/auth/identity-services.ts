@@ -1,6 +1,5 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import type { PrismaClient } from '../db/generated/prisma/client.ts';
-import { databaseChannel } from '../events/channel.ts';
 import type { EventBus } from '../events/pubsub.ts';
 import type { Logger } from '../http/logger.ts';
 import type { SessionRow } from './authenticate.ts';
@@ -29,10 +28,11 @@ export interface IdentityServices {
   sessionRevocations: SessionRevocations;
 }
 
-export async function createIdentityServices(db: PrismaClient, log: Logger, events: EventBus, options: IdentityOptions = {}): Promise<IdentityServices> {
+/** `events` and `channel` (src/events/channel.ts) carry session revocations to the other instances of the database. */
+export async function createIdentityServices(db: PrismaClient, log: Logger, events: EventBus, channel: string, options: IdentityOptions = {}): Promise<IdentityServices> {
   const secrets = await loadServerSecrets(db);
   const sessions = new SessionCache<SessionRow>(options.sessionCacheMs ?? DEFAULT_SESSION_CACHE_MS);
-  const sessionRevocations = await shareSessionRevocations(events, sessions, `session-revoked:${await databaseChannel(db)}`, log);
+  const sessionRevocations = await shareSessionRevocations(events, sessions, `session-revoked:${channel}`, log);
   const codeKey = createHmac('sha256', secrets.secretKey).update('sms-code-key').digest();
   return {
     sessionKey: sessionKey(secrets.sessionSecret),

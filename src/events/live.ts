@@ -11,7 +11,6 @@ import { Repeater } from 'graphql-yoga';
 import { LIVE_DEFAULTS, type LiveOptions } from './config.ts';
 import { toPublished, type PublishedEvent } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
-import { databaseChannel } from './channel.ts';
 
 export type { LiveOptions, PublishedEvent };
 
@@ -47,10 +46,11 @@ export interface LiveRuntime {
 /**
  * Starts the relay and the hub of this instance and attaches them to `app.events` (so `ctx.events.kick()` wakes
  * the relay and subscriptions find the hub). The hub's Redis subscription is confirmed before this resolves.
+ * `channel` names the database (src/events/channel.ts), so instances of other databases on the same Redis stay apart.
  */
-export async function startLiveEvents(app: AppServices, overrides: Partial<LiveOptions> = {}): Promise<LiveRuntime> {
+export async function startLiveEvents(app: AppServices, channel: string, overrides: Partial<LiveOptions> = {}): Promise<LiveRuntime> {
   const options: LiveOptions = { ...LIVE_DEFAULTS, ...overrides };
-  const topic = `domain-events:${await databaseChannel(app.db)}`;
+  const topic = `domain-events:${channel}`;
   const hub = new LiveHub(app.db, app.log, options);
   const unlisten = await app.events.listen(topic, (payload) => hub.deliver(payload));
   const offReconnect = app.events.onReconnect(() => hub.resyncAll());
@@ -72,7 +72,6 @@ export async function startLiveEvents(app: AppServices, overrides: Partial<LiveO
   app.events.live = runtime;
   return runtime;
 }
-
 
 /** One open subscription as the hub sees it. */
 class LiveSubscriber {

@@ -96,4 +96,20 @@ describe('shareSessionRevocations', () => {
     fromHere.stop();
     await bus.close();
   });
+
+  it('empties the cache when the Redis subscriber is back, since revocations may have been missed meanwhile', async () => {
+    const bus = await createEventBus(undefined);
+    let reconnected: (() => void) | undefined;
+    const cache = new SessionCache<string>(60_000);
+    const shared = await shareSessionRevocations({ ...bus, onReconnect: (listener) => ((reconnected = listener), () => {}) }, cache, 'session-revoked:test', createLogger('silent'));
+    const { calls, load } = loader({ a: 'a' });
+    await cache.read('a', load('a'));
+    expect(cache.size).toBe(1);
+    reconnected!();
+    expect(cache.size).toBe(0);
+    await cache.read('a', load('a'));
+    expect(calls).toEqual(['a', 'a']);
+    shared.stop();
+    await bus.close();
+  });
 });
