@@ -41,7 +41,7 @@ export async function hammer(url: string, body: string, headers: Record<string, 
  * `createOrder` then `submitOrder` through the API on `concurrency` connections for `seconds`, with autocannon's
  * request pipeline (each connection: create, then submit the order the create answered, again) so the load generator
  * costs what it does in the other phases. Each create takes (removes) the next free section off `sectionIds` (one
- * live order per section and bidder), so a later round gets fresh ones; a connection stops when none is left. Throughput counts submitted orders; latencies are per request.
+ * live order per section and bidder), so a later round gets fresh ones; a run that finds none left fails. Throughput counts submitted orders; latencies are per request.
  */
 export async function createAndSubmit(
   url: string,
@@ -54,6 +54,7 @@ export async function createAndSubmit(
   let firstError: string | undefined;
   let submitted = 0;
   let failures = 0;
+  let ranOut = false;
   // Answers other than 200 autocannon counts itself; a refusal inside a 200 answer is counted here.
   const fail = (status: number, message: string) => {
     if (status === 200) failures += 1;
@@ -69,7 +70,10 @@ export async function createAndSubmit(
       {
         setupRequest: (request) => {
           const sectionId = input.sectionIds.pop(); // taken off the caller's list, so the next round gets fresh ones
-          if (sectionId === undefined) return undefined; // no free section left: the pipeline restarts, and sends nothing
+          if (sectionId === undefined) {
+            ranOut = true; // no free section left: the pipeline restarts, and sends nothing; the run fails below
+            return undefined;
+          }
           const variables = { input: { sectionId, productId: input.productId, handlerName: '李经办', handlerMobile: '13912345678' } };
           return { ...request, body: JSON.stringify({ query: documents.create, variables }) };
         },
@@ -94,6 +98,7 @@ export async function createAndSubmit(
     verifyBody: goodBody,
   });
   if (firstError) console.error(`  first creation error: ${firstError}`);
+  if (ranOut) throw new Error(`the creation run at ${url} ran out of free sections: its rate is not measured (raise CREATION_SECTIONS in scripts/bench/run.ts)`);
   const errors = result.errors + result.timeouts + result.non2xx + result.mismatches + failures;
   return {
     requestsPerSecond: Math.round(result.requests.average),

@@ -63,10 +63,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_ONLY ? 1 : 
 /** Seconds of creation each server runs before the creation rounds (BENCH_CREATE_WARM). */
 const CREATE_WARM_SECONDS = Number(process.env.BENCH_CREATE_WARM ?? 5);
 /**
- * Free sections for each server's creation warm-up and rounds: the reference's warm-up and three rounds at 850
- * orders/s take 30 000, its three paced rounds some 9 000 more.
+ * Free sections for each server's creation warm-up and rounds: the reference's warm-up and three rounds at 1 300
+ * orders/s (the fastest hour seen here, 2026-12-07: 1 104) take 46 000, its three paced rounds at most half as many
+ * again. A run that finds none left fails rather than measure a server idling (`createAndSubmit`, `creationPaced`).
  */
-const CREATION_SECTIONS = 48_000;
+const CREATION_SECTIONS = 80_000;
 /** The paced rows' offered rate, as a share of the real server's saturated rate in this run (BENCH_PACED_SHARE). */
 const PACED_SHARE = Number(process.env.BENCH_PACED_SHARE ?? 0.5);
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -476,7 +477,9 @@ try {
       // One flow per order: the create, then the submit of the order it answered, as a bidder does.
       const creationPaced = (url: string, sectionIds: string[]) =>
         pacedLoad(url, bearer, SECONDS, rate, CONNECTIONS, async (send) => {
-          const variables = { input: { sectionId: sectionIds.pop()!, productId: xinjiang.productId, handlerName: '李经办', handlerMobile: '13912345678' } };
+          const sectionId = sectionIds.pop();
+          if (sectionId === undefined) throw new Error(`the paced creation run at ${url} ran out of free sections (raise CREATION_SECTIONS)`);
+          const variables = { input: { sectionId, productId: xinjiang.productId, handlerName: '李经办', handlerMobile: '13912345678' } };
           const created = await send(JSON.stringify({ query: CREATE_QUERY, variables }));
           const orderId = created && (JSON.parse(created).data.createOrder as { id?: string }).id;
           if (!orderId) return;
