@@ -62,6 +62,11 @@ export class SessionCache<Row> {
 export interface SessionRevocations {
   /** Forgets `sessionId` here and publishes it; resolves once the broker took it (a failure is logged, not thrown). */
   announce(sessionId: string): Promise<void>;
+  /**
+   * Calls `listener` with every session revoked on any instance (announced here, or published by another), as soon
+   * as it is known here; an id may come more than once. Returns what removes the listener.
+   */
+  onRevoked(listener: (sessionId: string) => void): () => void;
   stop(): void;
 }
 
@@ -71,14 +76,25 @@ export interface SessionRevocations {
  * its connection empties the cache when it is back. Resolves once the subscription is in place.
  */
 export async function shareSessionRevocations(events: EventBus, cache: SessionCache<unknown>, topic: string, log: Logger): Promise<SessionRevocations> {
+  const listeners = new Set<(sessionId: string) => void>();
+  const revoked = (sessionId: string) => {
+    cache.forget(sessionId);
+    for (const listener of listeners) {
+      try {
+        listener(sessionId);
+      } catch (error) {
+        log.warn({ err: error, sessionId }, 'a session revocation listener failed');
+      }
+    }
+  };
   const unlisten = await events.listen(topic, (payload) => {
     const sessionId = (payload as { sessionId?: unknown } | null)?.sessionId;
-    if (typeof sessionId === 'string') cache.forget(sessionId);
+    if (typeof sessionId === 'string') revoked(sessionId);
   });
   const offReconnect = events.onReconnect(() => cache.clear());
   return {
     announce: async (sessionId) => {
-      cache.forget(sessionId);
+      revoked(sessionId);
       try {
         await events.publish(topic, { sessionId });
       } catch (error) {
@@ -86,7 +102,12 @@ export async function shareSessionRevocations(events: EventBus, cache: SessionCa
         log.warn({ err: error, sessionId }, 'session revocation not published: other instances refuse it once their cached row ages out');
       }
     },
+    onRevoked: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     stop: () => {
+      listeners.clear();
       offReconnect();
       unlisten();
     },

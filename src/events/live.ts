@@ -54,6 +54,9 @@ export async function startLiveEvents(app: AppServices, channel: string, overrid
   const hub = new LiveHub(app.db, app.log, options);
   const unlisten = await app.events.listen(topic, (payload) => hub.deliver(payload));
   const offReconnect = app.events.onReconnect(() => hub.resyncAll());
+  // A logout or role switch on any instance ends that session's subscriptions here at once; the periodic re-check
+  // still catches expiry, a revoked API client and a revocation message that was lost.
+  const offRevoked = app.identity.sessionRevocations.onRevoked((sessionId) => hub.endSession(sessionId));
   const relay = startRelay({ sql: app.sql, events: app.events, log: app.log, topic, pollMs: options.relayPollMs, batchSize: options.relayBatchSize, gatherMs: options.relayGatherMs });
   let stopping: Promise<void> | undefined;
   const runtime: LiveRuntime = {
@@ -64,6 +67,7 @@ export async function startLiveEvents(app: AppServices, channel: string, overrid
     stop: () =>
       (stopping ??= (async () => {
         offReconnect();
+        offRevoked();
         await relay.stop();
         hub.stop();
         unlisten();
@@ -207,6 +211,13 @@ export class LiveHub {
     for (const subscriber of this.#subscribers()) {
       subscriber.replayNeeded = true;
       subscriber.wake();
+    }
+  }
+
+  /** Ends the subscriptions of session `sessionId`, which was revoked. */
+  endSession(sessionId: string): void {
+    for (const subscriber of this.#subscribers()) {
+      if (subscriber.sessionId === sessionId) subscriber.terminate(sessionInvalid());
     }
   }
 

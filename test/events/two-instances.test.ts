@@ -105,4 +105,19 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
     expect(code).toBe('SESSION_INVALID');
     expect(Date.now() - loggedOut).toBeLessThan(a.app.identity.sessions.maxAgeMs);
   });
+
+  it('ends on instance B the subscriptions of a session logged out through instance A, before its re-check', async () => {
+    const token = await smsLogin(a, 'xinjiang', DEMO.INSTITUTION);
+    const onB = follow(b.ws({ authorization: `Bearer ${token}` }), 'subscription { orderStatusChanged { sequence } }');
+    const deadline = Date.now() + 5_000;
+    while (b.app.events.live!.hub.size < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(b.app.events.live!.hub.size).toBe(1);
+    expect(onB.errors).toEqual([]);
+    const loggedOut = Date.now();
+    expect(await a.client({ token }).request('mutation { logout }')).toEqual({ logout: true });
+    // B re-checks sessions every 15 s; the revocation comes through Redis well before.
+    await onB.ended(2_000);
+    expect(Date.now() - loggedOut).toBeLessThan(b.app.events.live!.options.sessionRecheckMs);
+    expect(onB.errors.map((error) => error.extensions?.code)).toContain('SESSION_INVALID');
+  });
 });

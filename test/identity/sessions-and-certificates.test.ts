@@ -17,6 +17,7 @@ import { createCa, issueEnterpriseCertificate, signChallenge } from '../../src/c
 import { loadTenants, TenantConfigError } from '../../src/tenants/load.ts';
 import { graphqlErrors, startTestServer, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogin } from '../support/identity.ts';
+import { expectCode, follow, openSubscriptions } from '../events/live-support.ts';
 
 const FIXTURES = new URL('../fixtures/demo-ca/', import.meta.url);
 const fixture = (path: string) => readFileSync(new URL(path, FIXTURES), 'utf8');
@@ -71,6 +72,25 @@ describe('sessions', () => {
     expect((await server.client({ token }).request(LogoutDocument, {})).logout).toBe(true);
     expect(await codeOf(server.client({ token }).request(MeDocument, {}))).toBe('SESSION_INVALID');
     expect(await codeOf(server.client({ token }).request(TenantsDocument, {}))).toBe('SESSION_INVALID');
+  });
+
+  it('ends the open subscriptions of a logged-out session at once, not at the next re-check, and only those', async () => {
+    expect(server.app.events.live!.options.sessionRecheckMs).toBeGreaterThanOrEqual(15_000);
+    const [leaving, staying] = [await smsLogin(server, 'xinjiang', DEMO.INSTITUTION), await smsLogin(server, 'xinjiang', DEMO.BIDDER)];
+    const query = 'subscription { orderStatusChanged { sequence } }';
+    const ended = follow(server.ws({ authorization: `Bearer ${leaving}` }), query);
+    const open = follow(server.ws({ authorization: `Bearer ${staying}` }), query);
+    await openSubscriptions(server, 2);
+    expect([...ended.errors, ...open.errors]).toEqual([]);
+    const loggedOut = Date.now();
+    expect((await server.client({ token: leaving }).request(LogoutDocument, {})).logout).toBe(true);
+    await ended.ended(2_000);
+    expect(Date.now() - loggedOut).toBeLessThan(2_000);
+    expectCode(ended.errors, 'SESSION_INVALID');
+    await openSubscriptions(server, 1);
+    expect(open.completed).toBe(false);
+    open.stop();
+    await openSubscriptions(server, 0);
   });
 
   it('refuses forged, tampered and expired tokens, and me without a token', async () => {

@@ -97,6 +97,29 @@ describe('shareSessionRevocations', () => {
     await bus.close();
   });
 
+  it('tells its listeners of every revocation, announced here or on another instance, until they are removed', async () => {
+    const bus = await createEventBus(undefined);
+    const log = createLogger('silent');
+    const fromHere = await shareSessionRevocations(bus, new SessionCache<string>(60_000), 'session-revoked:test', log);
+    const fromThere = await shareSessionRevocations(bus, new SessionCache<string>(60_000), 'session-revoked:test', log);
+    const heard: string[] = [];
+    const off = fromThere.onRevoked((id) => heard.push(id));
+    fromThere.onRevoked(() => {
+      throw new Error('a failing listener does not stop the others');
+    });
+    await fromHere.announce('a');
+    await fromThere.announce('b');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(new Set(heard)).toEqual(new Set(['a', 'b']));
+    off();
+    await fromHere.announce('c');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).not.toContain('c');
+    fromHere.stop();
+    fromThere.stop();
+    await bus.close();
+  });
+
   it('empties the cache when the Redis subscriber is back, since revocations may have been missed meanwhile', async () => {
     const bus = await createEventBus(undefined);
     let reconnected: (() => void) | undefined;
