@@ -64,7 +64,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_ONLY ? 1 : 
 const CREATE_WARM_SECONDS = Number(process.env.BENCH_CREATE_WARM ?? 5);
 /**
  * Free sections for each server's creation warm-up and rounds: the reference's warm-up and three rounds at 1 300
- * orders/s (the fastest hour seen here, 2026-12-07: 1 104) take 46 000, its three paced rounds at most half as many
+ * orders/s (the fastest hour seen here, 2026-12-07: 1 125) take 46 000, its three paced rounds at most half as many
  * again. A run that finds none left fails rather than measure a server idling (`createAndSubmit`, `creationPaced`).
  */
 const CREATION_SECTIONS = 80_000;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createLogger } from '../../src/http/logger.ts';
@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { freshDatabase, type TestServer } from '../support/harness.ts';
 import { DEMO, smsLogin } from '../support/identity.ts';
 import { createOrder, expectOrder, PNG, publishSection } from '../support/orders.ts';
-import { follow, stopAll } from './live-support.ts';
+import { follow, openSubscriptions, stopAll } from './live-support.ts';
 import { GraphQLClient } from 'graphql-request';
 
 const shared = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
@@ -48,8 +48,9 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
         logger: createLogger(process.env.LOG_LEVEL ?? 'silent'),
         redisUrl: process.env.REDIS_URL,
         identity: { trustProxy: true, smsLimits: { mobileIntervalSeconds: 0, perMobile: { max: 10_000, windowSeconds: 3600 } } },
-        // Only A's mutations kick a relay; B's relay has no timer either, so delivery proves the Redis path.
-        live: { relayPollMs: 0 },
+        // Only A's mutations kick a relay; B's relay has no timer either, so delivery proves the Redis path. Sessions
+        // are re-checked hourly, so a subscription that ends at logout was ended by the revocation message.
+        live: { relayPollMs: 0, sessionRecheckMs: 3_600_000 },
       }),
     );
 
@@ -57,6 +58,12 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
     database = await freshDatabase();
     a = await start();
     b = await start();
+  });
+  // Each test starts with no subscription open on either instance.
+  afterEach(async () => {
+    stopAll();
+    await openSubscriptions(a, 0);
+    await openSubscriptions(b, 0);
   });
   afterAll(async () => {
     stopAll();
@@ -73,8 +80,7 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
       b.ws({ authorization: `Bearer ${bidder}` }),
       'subscription { orderStatusChanged { orderNumber to order { id } } }',
     );
-    const deadline = Date.now() + 5_000;
-    while (b.app.events.live!.hub.size < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await openSubscriptions(b, 1);
 
     const section = await publishSection(a, admin);
     const productId = (await a.app.db.product.findFirstOrThrow({ where: { code: 'pingan-bid-bond', tenant: { code: 'xinjiang' } } })).id;
@@ -109,13 +115,12 @@ describe.skipIf(!shared)('two instances on one PostgreSQL and one Redis (needs D
   it('ends on instance B the subscriptions of a session logged out through instance A, before its re-check', async () => {
     const token = await smsLogin(a, 'xinjiang', DEMO.INSTITUTION);
     const onB = follow(b.ws({ authorization: `Bearer ${token}` }), 'subscription { orderStatusChanged { sequence } }');
-    const deadline = Date.now() + 5_000;
-    while (b.app.events.live!.hub.size < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await openSubscriptions(b, 1);
     expect(b.app.events.live!.hub.size).toBe(1);
     expect(onB.errors).toEqual([]);
     const loggedOut = Date.now();
     expect(await a.client({ token }).request('mutation { logout }')).toEqual({ logout: true });
-    // B re-checks sessions every 15 s; the revocation comes through Redis well before.
+    // B re-checks sessions hourly here (15 s by default); the revocation comes through Redis at once.
     await onB.ended(2_000);
     expect(Date.now() - loggedOut).toBeLessThan(b.app.events.live!.options.sessionRecheckMs);
     expect(onB.errors.map((error) => error.extensions?.code)).toContain('SESSION_INVALID');

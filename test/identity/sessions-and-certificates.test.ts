@@ -26,7 +26,8 @@ const BIDDER_USCC = '91110108MA01XK7Q2D';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // Sessions re-checked hourly: a subscription that ends at logout was ended by the revocation, not by a re-check.
+  server = await startTestServer({ live: { sessionRecheckMs: 3_600_000 } });
 });
 afterAll(() => server?.stop());
 

@@ -103,10 +103,11 @@ describe('shareSessionRevocations', () => {
     const fromHere = await shareSessionRevocations(bus, new SessionCache<string>(60_000), 'session-revoked:test', log);
     const fromThere = await shareSessionRevocations(bus, new SessionCache<string>(60_000), 'session-revoked:test', log);
     const heard: string[] = [];
-    const off = fromThere.onRevoked((id) => heard.push(id));
+    // Registered first, so a throw that escaped would keep the next listener from hearing.
     fromThere.onRevoked(() => {
       throw new Error('a failing listener does not stop the others');
     });
+    const off = fromThere.onRevoked((id) => heard.push(id));
     await fromHere.announce('a');
     await fromThere.announce('b');
     await new Promise((resolve) => setImmediate(resolve));
